@@ -1,0 +1,44 @@
+"""``detect_anomaly``: find the op whose backward first produced NaN or inf."""
+
+from __future__ import annotations
+
+from .grad_mode import state
+
+
+class detect_anomaly:
+    """Inside this block, every op records where in your code it was created, and the backward
+    pass checks each gradient as it is produced: the first NaN or inf raises a RuntimeError that
+    names the op and shows that place. It costs time, so use it for debugging only.
+
+    Usable as ``with detect_anomaly():`` and as a decorator; ``check_nan=False`` turns it off.
+    """
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self._mode = bool(check_nan)
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._saved.append(state.anomaly_enabled)
+        state.anomaly_enabled = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        state.anomaly_enabled = self._saved.pop()
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self._mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def set_detect_anomaly(mode: bool) -> None:
+    """Switch anomaly detection on or off for the rest of this thread."""
+    state.anomaly_enabled = bool(mode)
+
+
+def is_anomaly_enabled() -> bool:
+    return state.anomaly_enabled

@@ -1,0 +1,194 @@
+"""``Function``: one differentiable op, and the graph node that remembers how to undo it.
+
+Every op in tinygrad_edu, built-in or user-defined, is a ``Function`` subclass with two static
+methods:
+
+* ``forward(ctx, *arrays, **options)`` computes the result on NumPy arrays;
+* ``backward(ctx, grad)`` maps the output's gradient to one gradient per input, written with
+  Tensor ops. Because backward uses Tensor ops, running it with recording switched on
+  (``create_graph=True``) records the backward pass itself, which gives derivatives of any order.
+
+Calling ``MyOp.apply(*inputs, **options)`` runs forward and, when some input requires grad and
+grad mode is on, makes the ``ctx`` object the output's ``grad_fn``: the node of the graph. A node
+holds its inputs strongly and its output weakly, so a graph is freed as soon as its root is,
+without waiting for the cycle collector.
+
+Example: a new op ``cube`` whose derivative is ``3 x^2``::
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors      # the input Tensor, so create_graph works
+            return grad * 3 * x ** 2
+
+    y = Cube.apply(Tensor([2.0], requires_grad=True))
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .grad_mode import state
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..tensor import Tensor
+
+FREED_GRAPH_MESSAGE = (
+    "Trying to backward through the graph a second time (or to read saved values after they were "
+    "freed). The graph's saved arrays are freed after backward() to save memory; pass "
+    "retain_graph=True to the first backward() (or use GradientTape(persistent=True)) if you "
+    "need to go through it again."
+)
+
+
+class Function:
+    """Base class of every differentiable op; an applied instance is a node of the graph.
+
+    Attributes of a recorded node (valid inside ``backward``):
+        inputs: what ``apply`` was called with: Tensors, and constants passed through as they are.
+        needs_input_grad: one bool per input, True where a gradient must be computed.
+        options: the keyword arguments of ``apply`` (``axis``, ``keepdims``...), shown in graphs.
+        generation: 1 + the largest generation among the inputs' nodes: a topological order.
+
+    Keep small settings as attributes of ``ctx`` (they are part of the graph) and large arrays in
+    ``save_for_backward`` (they are freed after backward unless ``retain_graph=True``).
+    """
+
+    __slots__ = ("inputs", "needs_input_grad", "options", "generation", "_saved",
+                 "_output_ref", "released", "output_watched", "creation_trace",
+                 "__dict__", "__weakref__")
+
+    # --- to be written by subclasses -----------------------------------------------------------
+    @staticmethod
+    def forward(ctx: "Function", *arrays: Any, **options: Any) -> np.ndarray:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx: "Function", grad: "Tensor") -> Any:
+        raise NotImplementedError(
+            f"{type(ctx).__name__} defines no backward(ctx, grad): it is not differentiable")
+
+    # --- graph bookkeeping ---------------------------------------------------------------------
+    @classmethod
+    def apply(cls, *inputs: Any, **options: Any) -> "Tensor":
+        """Run the op on ``inputs`` (Tensors or constants) and record it when needed."""
+        ctx = object.__new__(cls)
+        ctx._saved = None
+        st = state
+        record = False
+        if st.grad_enabled:
+            # One pass over the inputs: their arrays for forward, and which need a gradient.
+            arrays = []
+            needs = []
+            tapes = st.recording_tapes
+            for x in inputs:
+                if isinstance(x, Tensor):
+                    arrays.append(x.data)
+                    if x._requires_grad or (tapes and _watched(tapes, x)):
+                        needs.append(True)
+                        record = True
+                    else:
+                        needs.append(False)
+                else:
+                    arrays.append(x)
+                    needs.append(False)
+            ctx.needs_input_grad = needs
+        else:
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+            ctx.needs_input_grad = _NO_GRADS[len(inputs)] if len(inputs) < 8 else \
+                (False,) * len(inputs)
+        data = cls.forward(ctx, *arrays, **options)
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        out = object.__new__(Tensor)
+        out.data = data
+        out.grad = out.grad_fn = out.name = out._hooks = None
+        out._requires_grad = out._retains_grad = False
+        if record and data.dtype.kind in "fc":
+            ctx.inputs = inputs
+            ctx.options = options
+            ctx.released = False
+            ctx.output_watched = False
+            gen = 0
+            for x, need in zip(inputs, needs):
+                if need and x.grad_fn is not None and x.grad_fn.generation > gen:
+                    gen = x.grad_fn.generation
+            ctx.generation = gen + 1
+            ctx._output_ref = weakref.ref(out)
+            out._requires_grad = True
+            out.grad_fn = ctx
+            if st.anomaly_enabled:
+                # Drop the two innermost frames (this method and the op wrapper calling it).
+                ctx.creation_trace = "".join(traceback.format_stack()[:-2])
+            for tape in st.recording_tapes:
+                tape._record(ctx)
+        return out
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep ``values`` (arrays, typically) for backward; they are freed after backward."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``save_for_backward`` kept, with each input's or the output's array turned back
+        into that Tensor (so that backward stays differentiable); other values come back as
+        they were saved, as constants."""
+        if getattr(self, "released", False):
+            raise RuntimeError(FREED_GRAPH_MESSAGE)
+        saved = self._saved or ()
+        out = self._output_ref() if hasattr(self, "_output_ref") else None
+        resolved = []
+        for value in saved:
+            if isinstance(value, np.ndarray):
+                for x in self.inputs:
+                    if isinstance(x, Tensor) and x.data is value:
+                        value = x
+                        break
+                else:
+                    if out is not None and out.data is value:
+                        value = out
+            resolved.append(value)
+        return tuple(resolved)
+
+    @property
+    def output(self) -> "Tensor":
+        """The Tensor this node produced (alive whenever backward reaches the node)."""
+        out = self._output_ref()
+        if out is None:  # pragma: no cover - the backward sweep always holds it
+            raise RuntimeError(f"{self.name}: the output tensor no longer exists")
+        return out
+
+    @property
+    def name(self) -> str:
+        """The op's name as shown in errors, reprs and graph drawings, e.g. ``MulBackward``."""
+        return type(self).__name__ + "Backward"
+
+    def release(self) -> None:
+        """Free the saved arrays; a later backward through this node raises an error."""
+        self._saved = None
+        self.released = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+_NO_GRADS = tuple((False,) * n for n in range(8))
+
+
+def _watched(tapes: tuple, tensor: "Tensor") -> bool:
+    for tape in tapes:
+        if id(tensor) in tape._watched:
+            return True
+    return False
+
+
+from ..tensor import Tensor  # noqa: E402  (Tensor and Function refer to each other)

@@ -1,0 +1,101 @@
+"""Thread-local switches that every op consults: grad mode, anomaly mode, recording tapes.
+
+They live in one ``threading.local`` object so that an op pays a single attribute lookup to learn
+whether it must record itself, and so that ``no_grad()`` in one thread never changes another's.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _ThreadState(threading.local):
+    # Class attributes are the per-thread defaults: every new thread starts with grad mode on.
+    grad_enabled: bool = True
+    anomaly_enabled: bool = False
+    # GradientTapes inside their ``with`` block, outermost first (see tape.py).
+    recording_tapes: tuple = ()
+
+
+state = _ThreadState()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops run now record themselves for backward (in this thread)."""
+    return state.grad_enabled
+
+
+class _GradModeContext:
+    """A grad-mode switch usable as a context manager and as a decorator.
+
+    Each ``with`` saves the mode it found and restores exactly that on exit, so switches nest:
+    ``no_grad`` inside ``enable_grad`` inside ``no_grad`` restores each state in turn.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self._mode = mode
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._saved.append(state.grad_enabled)
+        state.grad_enabled = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self._saved.pop()
+
+    def __call__(self, fn: F) -> F:
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            before = state.grad_enabled
+            state.grad_enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                state.grad_enabled = before
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):
+    """Run ops without recording them: for inference and for parameter updates.
+
+    ``with no_grad(): ...`` or ``@no_grad()`` on a function.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(_GradModeContext):
+    """Record ops again, e.g. inside a ``no_grad`` region."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class set_grad_enabled(_GradModeContext):
+    """Switch recording on or off: ``with set_grad_enabled(is_training): ...``.
+
+    As in PyTorch, calling it as a plain function switches the mode at once, for the rest of the
+    thread; used with ``with`` or as a decorator, it restores the previous mode afterwards.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(bool(mode))
+        self._before_construction = state.grad_enabled
+        state.grad_enabled = self._mode
+
+    def __enter__(self) -> None:
+        # The constructor already switched; remember what was there before it did.
+        self._saved.append(self._before_construction)
+
+    def __call__(self, fn: F) -> F:
+        # Decorating must not leave the mode switched at decoration time.
+        state.grad_enabled = self._before_construction
+        return super().__call__(fn)
