@@ -323,4 +323,4 @@ def pad(x, pad_width, value: float = 0.0) -> Tensor:
 
 def getitem(x, index) -> Tensor:
     """``x[index]``: ints, slices, None, ..., integer arrays and boolean masks."""
-    return GetItem.apply(x, index=index)
+    return as_tensor(x)[index]
