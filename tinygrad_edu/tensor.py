@@ -25,6 +25,9 @@ def _to_array(data: Any, dtype: DTypeLike) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, np.ndarray):
+        if data.dtype.kind not in "biufc":
+            raise TypeError(f"Tensor: cannot hold an array of dtype {data.dtype}; tensors hold "
+                            "numbers (bool, int or float)")
         return data if dtype is None or data.dtype == dtype else data.astype(dtype)
     if dtype is not None:
         return np.array(data, dtype=dtype)
@@ -35,7 +38,7 @@ def _to_array(data: Any, dtype: DTypeLike) -> np.ndarray:
         return arr.astype(np.float32)
     if arr.dtype.kind in "iu" and arr.dtype != np.int64:
         return arr.astype(np.int64)
-    if arr.dtype == object:
+    if arr.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} data "
                         f"{_short(data)}; give numbers, nested lists of one length, or an ndarray")
     return arr
@@ -467,10 +470,10 @@ def as_operand(x: Any) -> Any:
     float32; anything else becomes an ndarray constant."""
     if isinstance(x, (Tensor, np.ndarray)):
         return x
+    if isinstance(x, np.generic):  # before float: np.float64 is a float subclass
+        return x.item()
     if isinstance(x, (bool, int, float)):
         return x
-    if isinstance(x, np.generic):
-        return x.item()
     if isinstance(x, numbers.Number):
         return complex(x)
     return _to_array(x, None)

@@ -1,0 +1,299 @@
+"""The backward sweep: order, depth, accumulation, freeing, higher order, errors."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu.autograd import Function
+
+
+def test_chain_of_100k_ops_backpropagates_without_recursion():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + 0.0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+    del y  # freeing a deep graph must not recurse either
+
+
+def test_reused_nonleaf_gets_the_sum_of_its_consumers_gradients():
+    x = tg.Tensor(3.0, requires_grad=True)
+    h = x * x          # used three times below
+    y = h * h + h + tg.sin(h)
+    y.backward()
+    # dy/dx = (2h + 1 + cos h) * 2x
+    expected = (2 * 9.0 + 1 + np.cos(9.0)) * 6.0
+    assert x.grad.item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_gradients_accumulate_across_backward_calls_and_zero_resets():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * 4).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [7.0, 7.0])
+    x.grad.zero_()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+def test_second_backward_through_freed_graph_says_retain_graph():
+    x = tg.Tensor(2.0, requires_grad=True)
+    y = x.exp() * 2
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = tg.Tensor(2.0, requires_grad=True)
+    y = x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == pytest.approx(8.0)
+
+
+def test_backward_on_non_scalar_needs_gradient():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(2,\).*gradient="):
+        (x * 2).backward()
+    (x * 2).backward(tg.Tensor([1.0, -1.0]))
+    np.testing.assert_array_equal(x.grad.data, [2.0, -2.0])
+
+
+def test_backward_gradient_of_wrong_shape_is_refused():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"gradient has shape \(3,\).*\(2,\)"):
+        (x * 2).backward(tg.Tensor([1.0, 1.0, 1.0]))
+
+
+def test_backward_without_requires_grad_explains():
+    with pytest.raises(RuntimeError, match="requires_grad=True"):
+        (tg.Tensor(1.0) * 2).backward()
+
+
+def test_third_derivative_of_sine():
+    x = tg.Tensor(0.7, requires_grad=True, dtype=tg.float64)
+    (d1,) = tg.autograd.grad(x.sin(), [x], create_graph=True)
+    (d2,) = tg.autograd.grad(d1, [x], create_graph=True)
+    (d3,) = tg.autograd.grad(d2, [x])
+    assert d1.item() == pytest.approx(np.cos(0.7), abs=1e-12)
+    assert d2.item() == pytest.approx(-np.sin(0.7), abs=1e-12)
+    assert d3.item() == pytest.approx(-np.cos(0.7), abs=1e-12)
+
+
+def test_hessian_against_closed_form():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 3))
+    x0 = rng.standard_normal(3)
+
+    def f(x):  # x^T A x + sum(x^3): Hessian A + A^T + diag(6x)
+        return x @ (tg.Tensor(a) @ x) + (x ** 3).sum()
+
+    hessian = tg.func.hessian(f)(x0)
+    np.testing.assert_allclose(hessian.data, a + a.T + np.diag(6 * x0), atol=1e-10)
+
+    # The same through backward(create_graph=True) twice, row by row.
+    x = tg.Tensor(x0, requires_grad=True)
+    f(x).backward(create_graph=True)
+    first = x.grad
+    for i in range(3):
+        (row,) = tg.autograd.grad(first[i], [x], retain_graph=True)
+        np.testing.assert_allclose(row.data, (a + a.T + np.diag(6 * x0))[i], atol=1e-10)
+
+
+def test_autograd_grad_leaves_dot_grad_alone_and_reports_unused():
+    x = tg.Tensor(2.0, requires_grad=True)
+    z = tg.Tensor(5.0, requires_grad=True)
+    (g,) = tg.autograd.grad(x * x, [x])
+    assert g.item() == pytest.approx(4.0) and x.grad is None
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        tg.autograd.grad(x * 3, [x, z])
+    gx, gz = tg.autograd.grad(x * 3, [x, z], allow_unused=True)
+    assert gx.item() == 3.0 and gz is None
+
+
+def test_grad_with_respect_to_an_intermediate():
+    x = tg.Tensor(2.0, requires_grad=True)
+    h = x * 3
+    y = h * h
+    (gh,) = tg.autograd.grad(y, [h])
+    assert gh.item() == pytest.approx(12.0)
+
+
+class _SavesBigArray(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(np.full(1000, 2.0))
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        (twos,) = ctx.saved_tensors
+        return grad * twos[0]
+
+
+def test_saved_arrays_are_released_after_backward():
+    x = tg.Tensor([1.0], requires_grad=True)
+    y = _SavesBigArray.apply(x)
+    saved = weakref.ref(y.grad_fn._saved[0])
+    y.sum().backward()
+    assert saved() is None, "backward kept the saved array alive"
+    np.testing.assert_array_equal(x.grad.data, [2.0])
+
+
+def test_saved_arrays_are_kept_with_retain_graph():
+    x = tg.Tensor([1.0], requires_grad=True)
+    y = _SavesBigArray.apply(x)
+    saved = weakref.ref(y.grad_fn._saved[0])
+    y.sum().backward(retain_graph=True)
+    assert saved() is not None
+
+
+def test_graph_is_freed_by_reference_counting_alone():
+    gc.disable()
+    try:
+        x = tg.Tensor(np.ones(4), requires_grad=True)
+        h = (x * 2).exp()
+        node = weakref.ref(h.grad_fn)
+        intermediate = weakref.ref(h)
+        loss = (h * h).sum()
+        del h
+        loss.backward()
+        del loss
+        assert node() is None and intermediate() is None, "the graph has a reference cycle"
+    finally:
+        gc.enable()
+
+
+class _WrongShape(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.sum(axis=0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # forgot to expand back to the input's shape
+
+
+def test_engine_names_the_op_whose_gradient_has_the_wrong_shape():
+    x = tg.Tensor(np.ones((3, 2)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"_WrongShapeBackward.*shape \(2,\).*\(3, 2\)"):
+        _WrongShape.apply(x).sum().backward()
+
+
+def test_broadcast_gradients_are_reduced_to_the_input_shape():
+    b = tg.Tensor(np.zeros((1, 3)), requires_grad=True)
+    x = tg.Tensor(np.ones((4, 3)))
+    (x + b).sum().backward()
+    assert b.grad.shape == (1, 3)
+    np.testing.assert_array_equal(b.grad.data, [[4.0, 4.0, 4.0]])
+
+
+class _Cube(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x ** 2
+
+
+def test_user_function_supports_higher_order_through_saved_tensors():
+    x = tg.Tensor(2.0, requires_grad=True, dtype=tg.float64)
+    y = _Cube.apply(x)
+    (d1,) = tg.autograd.grad(y, [x], create_graph=True)
+    (d2,) = tg.autograd.grad(d1, [x])
+    assert (y.item(), d1.item(), d2.item()) == (8.0, 12.0, 12.0)
+    assert tg.autograd.gradcheck(_Cube.apply, [tg.Tensor([0.5, -1.5], requires_grad=True)])
+    assert tg.autograd.gradgradcheck(_Cube.apply, [tg.Tensor([0.5, -1.5], requires_grad=True)])
+
+
+def test_backward_returning_the_wrong_number_of_gradients_is_explained():
+    class TwoForOne(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    with pytest.raises(RuntimeError, match="returned 2 gradients for 1 inputs"):
+        TwoForOne.apply(tg.Tensor(1.0, requires_grad=True)).backward()
+
+
+def test_hooks_can_rewrite_gradients_and_be_removed():
+    x = tg.Tensor(1.0, requires_grad=True)
+    handle = x.register_hook(lambda g: g * 10)
+    (x * 2).backward()
+    assert x.grad.item() == 20.0
+    handle.remove()
+    (x * 2).backward()
+    assert x.grad.item() == 22.0
+
+    h = x * 3
+    seen = []
+    h.register_hook(lambda g: seen.append(g.item()))
+    (h * 5).backward()
+    assert seen == [5.0]
+
+
+def test_retain_grad_keeps_a_nonleaf_gradient():
+    x = tg.Tensor(2.0, requires_grad=True)
+    h = x * 3
+    h.retain_grad()
+    other = x * 4
+    (h * h + other).backward()
+    assert h.grad.item() == pytest.approx(12.0)
+    assert other.grad is None
+
+
+def test_leaf_gradients_never_alias():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = tg.Tensor([3.0, 4.0], requires_grad=True)
+    upstream = tg.Tensor([1.0, 1.0])
+    (x + y).backward(upstream)
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    assert not np.shares_memory(x.grad.data, upstream.data)
+    x.grad.data[0] = 100.0
+    assert y.grad.data[0] == 1.0
+
+
+def test_detect_anomaly_names_the_op_and_where_it_was_created():
+    x = tg.Tensor([0.0, 1.0], requires_grad=True)
+    with tg.detect_anomaly():
+        y = x.sqrt()  # the gradient 1/(2 sqrt(x)) is inf at 0
+        with pytest.raises(RuntimeError, match=r"SqrtBackward.*inf(.|\n)*test_engine\.py"):
+            y.sum().backward()
+
+
+def test_without_detect_anomaly_the_inf_just_flows():
+    x = tg.Tensor([0.0, 1.0], requires_grad=True)
+    x.sqrt().sum().backward()
+    assert np.isinf(x.grad.data[0])
+
+
+def test_integer_tensors_cannot_require_grad():
+    with pytest.raises(TypeError, match="floating-point.*int64"):
+        tg.Tensor([1, 2, 3], requires_grad=True)
+    t = tg.Tensor([1, 2, 3])
+    with pytest.raises(TypeError, match="floating-point"):
+        t.requires_grad = True
+
+
+def test_in_place_change_of_a_parameter_needs_no_grad():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        w -= 0.1
+    with tg.no_grad():
+        w -= tg.Tensor([0.5, 0.5])
+    np.testing.assert_allclose(w.data, [0.5, 1.5])
+    assert w.is_leaf and w.requires_grad

@@ -1,0 +1,85 @@
+"""Grad-mode switches: nesting, decorators, and thread-locality."""
+
+import threading
+
+import tinygrad_edu as tg
+
+
+def _records() -> bool:
+    return (tg.Tensor(1.0, requires_grad=True) * 2).requires_grad
+
+
+def test_no_grad_stops_recording():
+    with tg.no_grad():
+        assert not _records()
+    assert _records()
+
+
+def test_switches_nest_and_restore_each_state():
+    with tg.no_grad():
+        with tg.enable_grad():
+            assert _records()
+            with tg.no_grad():
+                assert not _records()
+            assert _records()
+        assert not _records()
+    assert tg.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_context_and_as_function():
+    with tg.set_grad_enabled(False):
+        assert not _records()
+    assert _records()
+    tg.set_grad_enabled(False)
+    try:
+        assert not _records()
+    finally:
+        tg.set_grad_enabled(True)
+    assert _records()
+
+
+def test_decorators():
+    @tg.no_grad()
+    def infer():
+        return _records()
+
+    @tg.enable_grad()
+    def train():
+        return _records()
+
+    assert infer() is False
+    with tg.no_grad():
+        assert train() is True
+    assert tg.is_grad_enabled()
+
+
+def test_decorator_restores_mode_after_an_exception():
+    @tg.no_grad()
+    def fails():
+        raise ValueError("boom")
+
+    try:
+        fails()
+    except ValueError:
+        pass
+    assert tg.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    seen = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def worker():
+        inside.wait()
+        seen["worker"] = _records()
+        release.set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    with tg.no_grad():
+        inside.set()
+        release.wait(timeout=10)
+        seen["main"] = _records()
+    thread.join()
+    assert seen == {"worker": True, "main": False}
