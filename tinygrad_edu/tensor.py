@@ -59,8 +59,12 @@ class Tensor:
         name: shown in ``repr`` and in graph drawings.
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "name", "_hooks", "_retains_grad",
-                 "__weakref__")
+    # The four attributes every tensor needs are slots, set by every op; the rarely used ones
+    # below are class-level defaults that an instance overrides in its __dict__ only when set.
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "__dict__", "__weakref__")
+    name: Optional[str] = None
+    _hooks: Optional[list] = None
+    _retains_grad: bool = False
 
     # Make NumPy hand ``ndarray * Tensor`` over to ``Tensor.__rmul__`` instead of looping.
     __array_ufunc__ = None
@@ -71,9 +75,8 @@ class Tensor:
         self.grad: Optional[Tensor] = None
         self.grad_fn = None
         self._requires_grad = False
-        self.name = name
-        self._hooks: Optional[list] = None
-        self._retains_grad = False
+        if name is not None:
+            self.name = name
         if requires_grad:
             self.requires_grad = True
 
@@ -82,8 +85,8 @@ class Tensor:
         """A plain tensor around an op's result: the hot path, so no checks and no copies."""
         t = object.__new__(Tensor)
         t.data = data
-        t.grad = t.grad_fn = t.name = t._hooks = None
-        t._requires_grad = t._retains_grad = False
+        t.grad = t.grad_fn = None
+        t._requires_grad = False
         return t
 
     # --- autograd attributes -------------------------------------------------------------------
@@ -124,9 +127,8 @@ class Tensor:
             retain_graph: keep the saved arrays so that backward can run through the graph again.
             create_graph: record the backward pass too, so the gradients can be differentiated.
         """
-        from .autograd import backward as _backward
-        _backward([self], None if gradient is None else [gradient],
-                  retain_graph=retain_graph or create_graph, create_graph=create_graph)
+        _autograd.backward([self], None if gradient is None else [gradient],
+                           retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
@@ -586,6 +588,7 @@ def full_like(x: Any, fill_value: float, dtype: DTypeLike = None,
 
 
 # Tensor, the engine and the ops refer to each other; they are imported once Tensor exists.
+from . import autograd as _autograd  # noqa: E402
 from .autograd.grad_mode import state as _state  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .ops import elementwise as _ops_elementwise  # noqa: E402

@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .function import FREED_GRAPH_MESSAGE, Function
+from .function import _RELEASED, FREED_GRAPH_MESSAGE, Function
 from .grad_mode import state
 
 
@@ -83,7 +83,7 @@ def run_backward(
                 slot = source_slot.get(id(node._output_ref()))
                 if slot is not None:
                     captured[slot] = grad
-            if node.released:
+            if node._saved is _RELEASED:
                 raise RuntimeError(f"{node.name}: {FREED_GRAPH_MESSAGE}")
             input_grads = node.backward(node, grad)
             if type(input_grads) is not tuple:
@@ -116,8 +116,7 @@ def run_backward(
                     else:
                         node_grads[producer] = pending + g
             if not retain_graph:
-                node._saved = None
-                node.released = True
+                node._saved = _RELEASED
 
         for tensor, grad in leaf_grads.values():
             if tensor._hooks:

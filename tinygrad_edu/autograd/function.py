@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import traceback
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -64,8 +64,10 @@ class Function:
     """
 
     __slots__ = ("inputs", "needs_input_grad", "options", "generation", "_saved",
-                 "_output_ref", "released", "output_watched", "creation_trace",
-                 "__dict__", "__weakref__")
+                 "_output_ref", "__dict__", "__weakref__")
+    # Rarely changed, so class-level defaults rather than slots every op must fill in.
+    output_watched: bool = False   # a hook or retain_grad() waits for the output's gradient
+    creation_trace: Optional[str] = None   # where the op was created, under detect_anomaly
 
     # --- to be written by subclasses -----------------------------------------------------------
     @staticmethod
@@ -111,13 +113,11 @@ class Function:
             data = np.asarray(data)
         out = object.__new__(Tensor)
         out.data = data
-        out.grad = out.grad_fn = out.name = out._hooks = None
-        out._requires_grad = out._retains_grad = False
+        out.grad = out.grad_fn = None
+        out._requires_grad = False
         if record and data.dtype.kind in "fc":
             ctx.inputs = inputs
             ctx.options = options
-            ctx.released = False
-            ctx.output_watched = False
             gen = 0
             for x, need in zip(inputs, needs):
                 if need and x.grad_fn is not None and x.grad_fn.generation > gen:
@@ -142,7 +142,7 @@ class Function:
         """What ``save_for_backward`` kept, with each input's or the output's array turned back
         into that Tensor (so that backward stays differentiable); other values come back as
         they were saved, as constants."""
-        if getattr(self, "released", False):
+        if self._saved is _RELEASED:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
         saved = self._saved or ()
         out = self._output_ref() if hasattr(self, "_output_ref") else None
@@ -172,14 +172,21 @@ class Function:
         """The op's name as shown in errors, reprs and graph drawings, e.g. ``MulBackward``."""
         return type(self).__name__ + "Backward"
 
+    @property
+    def released(self) -> bool:
+        """Whether backward has freed this node's saved arrays (without retain_graph)."""
+        return self._saved is _RELEASED
+
     def release(self) -> None:
         """Free the saved arrays; a later backward through this node raises an error."""
-        self._saved = None
-        self.released = True
+        self._saved = _RELEASED
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
+
+# Marks a node whose saved arrays backward has freed.
+_RELEASED = ("released",)
 
 _NO_GRADS = tuple((False,) * n for n in range(8))
 
