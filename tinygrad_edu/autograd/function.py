@@ -85,12 +85,14 @@ class Function:
         """Run the op on ``inputs`` (Tensors or constants) and record it when needed."""
         ctx = object.__new__(cls)
         ctx._saved = None
+        arrays = []
         st = state
-        record = False
         if st.grad_enabled:
-            # One pass over the inputs: their arrays for forward, and which need a gradient.
-            arrays = []
+            # One pass over the inputs: their arrays for forward, which need a gradient, and the
+            # generation this node will have.
             needs = []
+            record = False
+            generation = 0
             tapes = st.recording_tapes
             for x in inputs:
                 if isinstance(x, Tensor):
@@ -98,17 +100,21 @@ class Function:
                     if x._requires_grad or (tapes and _watched(tapes, x)):
                         needs.append(True)
                         record = True
+                        node = x.grad_fn
+                        if node is not None and node.generation > generation:
+                            generation = node.generation
                     else:
                         needs.append(False)
                 else:
                     arrays.append(x)
                     needs.append(False)
-            ctx.needs_input_grad = needs
         else:
-            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-            ctx.needs_input_grad = _NO_GRADS[len(inputs)] if len(inputs) < 8 else \
-                (False,) * len(inputs)
-        data = cls.forward(ctx, *arrays, **options)
+            record = False
+            for x in inputs:
+                arrays.append(x.data if isinstance(x, Tensor) else x)
+            needs = _NO_GRADS[len(inputs)] if len(inputs) < 8 else (False,) * len(inputs)
+        ctx.needs_input_grad = needs
+        data = cls.forward(ctx, *arrays, **options) if options else cls.forward(ctx, *arrays)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = object.__new__(Tensor)
@@ -118,11 +124,7 @@ class Function:
         if record and data.dtype.kind in "fc":
             ctx.inputs = inputs
             ctx.options = options
-            gen = 0
-            for x, need in zip(inputs, needs):
-                if need and x.grad_fn is not None and x.grad_fn.generation > gen:
-                    gen = x.grad_fn.generation
-            ctx.generation = gen + 1
+            ctx.generation = generation + 1
             ctx._output_ref = weakref.ref(out)
             out._requires_grad = True
             out.grad_fn = ctx
