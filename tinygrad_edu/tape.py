@@ -122,12 +122,6 @@ class GradientTape:
         """
         from .viz.draw import _draw, _root_list
 
-        if not self._nodes:
-            raise ValueError(
-                "GradientTape.draw_graph: this tape holds no recorded ops. Ops are recorded "
-                "inside `with tape:` when an input requires grad or is watched, and a "
-                "non-persistent tape forgets them in gradient(): draw before calling gradient(), "
-                "or create the tape with GradientTape(persistent=True)")
         options = dict(params=None, show_values=False, show_grads=False, rankdir="TB",
                        max_nodes=500)
         unknown = set(kwargs) - set(options)
@@ -135,6 +129,12 @@ class GradientTape:
             raise TypeError(f"GradientTape.draw_graph: unexpected keyword argument(s) "
                             f"{sorted(unknown)}; accepted: {sorted(options)}")
         options.update(kwargs)
+        if not self._nodes:
+            raise ValueError(
+                "GradientTape.draw_graph: this tape holds no recorded ops. Ops are recorded "
+                "inside `with tape:` when an input requires grad or is watched, and a "
+                "non-persistent tape forgets them in gradient(): draw before calling gradient(), "
+                "or create the tape with GradientTape(persistent=True)")
         roots = _root_list((target,)) if target is not None else []
         return _draw(roots, nodes=() if target is not None else list(self._nodes),
                      recorded=set(self._recorded_ids), sources=set(self._watched), **options)

@@ -238,6 +238,8 @@ def _op_label(item: Any) -> str:
         # Defaults say nothing: a sum over everything, keepdims off.
         if value is None or (key == "keepdims" and value is False):
             continue
+        if key == "axis" and isinstance(value, tuple) and len(value) == 1:
+            value = value[0]    # reductions store axes as tuples; one axis reads better bare
         lines.append(L.escape(f"{key}={L.option_text(value)}"))
     return L.html_label(lines)
 
@@ -252,6 +254,4 @@ def _legend(dot: graphviz.Digraph) -> None:
     table = ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
              f'<tr><td colspan="{n}"><b>mean |grad| of each parameter</b></td></tr>'
              f"<tr>{cells}{extra}</tr></table>>")
-    with dot.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="", style="invis")
-        legend.node("legend", label=table, shape="plaintext", fontsize="9")
+    dot.node("legend", label=table, shape="plaintext", fontsize="9")

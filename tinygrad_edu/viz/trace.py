@@ -213,10 +213,10 @@ def _matmul_shape(a: tuple, b: tuple) -> tuple:
     a2 = (1,) + a if len(a) == 1 else a
     b2 = b + (1,) if len(b) == 1 else b
     shape = tuple(np.broadcast_shapes(a2[:-2], b2[:-2])) + (a2[-2], b2[-1])
-    if len(b) == 1:
-        shape = shape[:-1]
-    if len(a) == 1:
+    if len(a) == 1:       # drop the row axis a 1-D ``a`` was given
         shape = shape[:-2] + shape[-1:]
+    if len(b) == 1:       # and the column axis of a 1-D ``b``
+        shape = shape[:-1]
     return shape
 
 
