@@ -18,6 +18,8 @@ from . import labels as L
 from . import style as S
 from .trace import Trace, trace
 
+OPTION_TEXT = 60   # characters of one "key=value" line of an op label
+
 Params = Union[None, Mapping[str, Tensor], Iterable]
 
 
@@ -92,7 +94,8 @@ def _draw(roots: list, *, params: Params, show_values: bool, show_grads: bool, r
                         sources=sources)
 
     dot = graphviz.Digraph("computation")
-    dot.attr(rankdir=rankdir, fontname=S.FONT, nodesep="0.25", ranksep="0.35")
+    # newrank: rank the whole graph at once, so clusters follow the data instead of lining up.
+    dot.attr(rankdir=rankdir, fontname=S.FONT, nodesep="0.25", ranksep="0.35", newrank="true")
     dot.attr("node", fontname=S.FONT, fontsize="11", margin="0.08,0.04")
     dot.attr("edge", color="#495057", arrowsize="0.7")
 
@@ -233,14 +236,14 @@ def _op_label(item: Any) -> str:
         name = name[: -len("Backward")] or name
     lines = [L.bold(L.escape(name))]
     for key, value in item.arguments:
-        lines.append(L.escape(f"{key}={L.option_text(value)}"))
+        lines.append(L.escape(f"{key}={L.option_text(value)}", limit=OPTION_TEXT))
     for key, value in (getattr(item.node, "options", None) or {}).items():
         # Defaults say nothing: a sum over everything, keepdims off.
         if value is None or (key == "keepdims" and value is False):
             continue
         if key == "axis" and isinstance(value, tuple) and len(value) == 1:
             value = value[0]    # reductions store axes as tuples; one axis reads better bare
-        lines.append(L.escape(f"{key}={L.option_text(value)}"))
+        lines.append(L.escape(f"{key}={L.option_text(value)}", limit=OPTION_TEXT))
     return L.html_label(lines)
 
 
@@ -252,6 +255,6 @@ def _legend(dot: graphviz.Digraph) -> None:
              f'<td bgcolor="{S.BAD_GRAD_COLOR}"><font color="#ffffff">nan/inf</font></td>')
     n = len(S.grad_bins()) + 2
     table = ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
-             f'<tr><td colspan="{n}"><b>mean |grad| of each parameter</b></td></tr>'
+             f'<tr><td colspan="{n}"><b>mean |grad| of each parameter</b> (each cell: from that power of ten to the next)</td></tr>'
              f"<tr>{cells}{extra}</tr></table>>")
     dot.node("legend", label=table, shape="plaintext", fontsize="9")

@@ -29,8 +29,10 @@ CLUSTER_FILLS = ("#f8f9fa", "#f1f3f5", "#e9ecef")
 
 # The gradient scale: one bin per decade of mean |grad| from 1e-7 to 1, plus the two ends.
 GRAD_DECADES = list(range(-7, 1))           # lower edges 1e-7 ... 1e0 (as powers of ten)
-_RAMP = ((0xf1, 0xf3, 0xf5), (0xfa, 0xb0, 0x05), (0xa6, 0x1e, 0x4d))   # pale -> amber -> wine
-ZERO_GRAD_COLOR = "#ced4da"
+# Cold and pale for vanishing gradients, darker and warmer as they grow.
+_RAMP = ((0xd0, 0xeb, 0xff), (0xff, 0xe0, 0x66), (0xfd, 0x7e, 0x14), (0xc9, 0x2a, 0x2a),
+         (0x5f, 0x3d, 0xc4))
+ZERO_GRAD_COLOR = "#adb5bd"                # exactly 0: a dead unit, say
 BAD_GRAD_COLOR = "#e64980"                  # nan or inf: never blends into the scale
 
 
