@@ -431,3 +431,21 @@ def test_jupyter_shows_svg():
     *_, y = tanh_graph()
     bundle = draw_graph(y)._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_drawings_are_reproducible_across_processes(tmp_path):
+    """Cluster order must not depend on string hashing, or committed SVGs churn on every run."""
+    import subprocess
+    import os
+    script = ("import tinygrad_edu as tg, sys; sys.path.insert(0, %r); "
+              "from test_viz import _encoder_model; from tinygrad_edu.viz import to_dot; "
+              "params, loss = _encoder_model(); print(to_dot(loss, params=params))"
+              % os.path.dirname(__file__))
+    outputs = []
+    for seed in ("1", "2", "3", "4"):
+        env = dict(os.environ, PYTHONHASHSEED=seed,
+                   PYTHONPATH=os.pathsep.join([os.path.dirname(os.path.dirname(__file__)),
+                                               os.environ.get("PYTHONPATH", "")]))
+        outputs.append(subprocess.run([sys.executable, "-c", script], env=env, check=True,
+                                      capture_output=True, text=True).stdout)
+    assert all(out == outputs[0] for out in outputs) and "cluster" in outputs[0]

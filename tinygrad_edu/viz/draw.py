@@ -101,7 +101,8 @@ def _draw(roots: list, *, params: Params, show_values: bool, show_grads: bool, r
 
     tensor_cluster, op_cluster = _clusters(graph_trace, names)
     clusters = {(): dot}
-    for path in sorted(set(tensor_cluster.values()) | set(op_cluster.values()), key=len):
+    # In order of first appearance (not set order), so that drawings are reproducible.
+    for path in dict.fromkeys([*tensor_cluster.values(), *op_cluster.values()]):
         for depth in range(1, len(path) + 1):
             prefix = path[:depth]
             if prefix not in clusters:
@@ -255,6 +256,7 @@ def _legend(dot: graphviz.Digraph) -> None:
              f'<td bgcolor="{S.BAD_GRAD_COLOR}"><font color="#ffffff">nan/inf</font></td>')
     n = len(S.grad_bins()) + 2
     table = ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="4">'
-             f'<tr><td colspan="{n}"><b>mean |grad| of each parameter</b> (each cell: from that power of ten to the next)</td></tr>'
+             f'<tr><td colspan="{n}"><b>mean |grad| of each parameter</b> '
+             "(each cell: from that power of ten to the next)</td></tr>"
              f"<tr>{cells}{extra}</tr></table>>")
     dot.node("legend", label=table, shape="plaintext", fontsize="9")

@@ -7,7 +7,6 @@ node: a DAG, not a tree), and it counts as it goes: past ``max_nodes`` it stops 
 
 from __future__ import annotations
 
-import numbers
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
@@ -218,7 +217,3 @@ def _matmul_shape(a: tuple, b: tuple) -> tuple:
     if len(b) == 1:       # and the column axis of a 1-D ``b``
         shape = shape[:-1]
     return shape
-
-
-def is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Number) and not isinstance(x, np.ndarray)
