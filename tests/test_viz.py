@@ -148,6 +148,8 @@ def test_constants_and_op_options_in_labels():
     m = Tensor(np.ones((3, 4)), requires_grad=True)
     dot = to_dot(m.sum(axis=1, keepdims=True).leaky_relu(0.2))
     assert "axis=1" in dot and "keepdims=True" in dot and "negative_slope=0.2" in dot
+    dot = to_dot(m.clip(None, 0.5))
+    assert "max=0.5" in dot and "min" not in dot and "None" not in dot
     dot = to_dot(m.sum())
     assert "keepdims" not in dot and "axis" not in dot    # defaults are left out
     big = Tensor(np.arange(200.0), requires_grad=True)
@@ -449,3 +451,21 @@ def test_drawings_are_reproducible_across_processes(tmp_path):
         outputs.append(subprocess.run([sys.executable, "-c", script], env=env, check=True,
                                       capture_output=True, text=True).stdout)
     assert all(out == outputs[0] for out in outputs) and "cluster" in outputs[0]
+
+
+def test_user_defined_function_is_drawn_by_its_name():
+    from tinygrad_edu.autograd import Function
+
+    class ScaleBy(Function):
+        @staticmethod
+        def forward(ctx, a, factor, unused):
+            return a * factor
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.inputs[1], None, None
+
+    a = Tensor([1.0, 2.0], requires_grad=True, name="a")
+    dot = to_dot(ScaleBy.apply(a, 3.5, None))
+    assert "<b>ScaleBy</b>" in dot and "Backward" not in dot
+    assert re.search(r"c0 \[label=<3.5>", dot) and "None" not in dot

@@ -154,10 +154,11 @@ def trace(roots: Iterable[Tensor], *, max_nodes: int, nodes: Iterable[Function] 
             if isinstance(x, Tensor):
                 out.edges.append((tensor_key(x), item.key))
                 continue
+            if x is None:          # an optional argument left out says nothing
+                continue
             name = names[position] if position < len(names) else None
             if name is not None:
-                if x is not None:
-                    item.arguments.append((name, x))
+                item.arguments.append((name, x))
                 continue
             key = f"c{len(out.constants)}"
             out.constants.append(ConstantItem(key, x))
