@@ -110,6 +110,35 @@ class GradientTape:
         self._watched.clear()
         self._used = False
 
+    # --- drawing -------------------------------------------------------------------------------
+    def draw_graph(self, target: Optional[Tensor] = None, **kwargs: Any) -> Any:
+        """Draw the recorded ops as a ``graphviz.Digraph`` (see ``tinygrad_edu.viz.draw_graph``,
+        whose keyword arguments this takes).
+
+        With ``target``, the graph of ``target`` as this tape sees it (values computed outside
+        the block are leaves); without, every op recorded in the block, with whatever nothing
+        else consumes drawn as outputs. A non-persistent tape forgets its ops in ``gradient()``:
+        draw before that, or use ``GradientTape(persistent=True)``.
+        """
+        from .viz.draw import _draw, _root_list
+
+        options = dict(params=None, show_values=False, show_grads=False, rankdir="TB",
+                       max_nodes=500)
+        unknown = set(kwargs) - set(options)
+        if unknown:
+            raise TypeError(f"GradientTape.draw_graph: unexpected keyword argument(s) "
+                            f"{sorted(unknown)}; accepted: {sorted(options)}")
+        options.update(kwargs)
+        if not self._nodes:
+            raise ValueError(
+                "GradientTape.draw_graph: this tape holds no recorded ops. Ops are recorded "
+                "inside `with tape:` when an input requires grad or is watched, and a "
+                "non-persistent tape forgets them in gradient(): draw before calling gradient(), "
+                "or create the tape with GradientTape(persistent=True)")
+        roots = _root_list((target,)) if target is not None else []
+        return _draw(roots, nodes=() if target is not None else list(self._nodes),
+                     recorded=set(self._recorded_ids), sources=set(self._watched), **options)
+
     # --- differentiating ----------------------------------------------------------------------
     def gradient(self, target: Union[Tensor, Sequence[Tensor]], sources: Structure,
                  output_gradients: Optional[Any] = None) -> Any:
