@@ -71,6 +71,7 @@ class History:
         it as an image (PNG unless the suffix says otherwise), written atomically."""
         try:
             from matplotlib.figure import Figure
+            from matplotlib.ticker import MaxNLocator
         except ImportError:
             raise ImportError("History.plot needs matplotlib, an optional extra: "
                               "pip install tinygrad_edu[plot]") from None
@@ -87,6 +88,7 @@ class History:
                     ax.plot(epochs, self.history[key], marker="o", label=label)
             ax.set_title(name)
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
             ax.legend()
         path = Path(path)
