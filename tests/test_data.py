@@ -92,7 +92,8 @@ def test_shuffle_is_reproducible_and_changes_between_epochs():
     def orders(loader):
         return [np.concatenate([b[1].data for b in loader]) for _ in range(2)]
 
-    a, b = orders(DataLoader(ds, 10, shuffle=True, seed=7)), orders(DataLoader(ds, 10, True, seed=7))
+    a = orders(DataLoader(ds, 10, shuffle=True, seed=7))
+    b = orders(DataLoader(ds, 10, shuffle=True, seed=7))
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert not np.array_equal(a[0], a[1])
     tg.manual_seed(1)
@@ -113,7 +114,8 @@ def test_per_item_dataset_is_collated():
 
 
 def test_default_collate_types():
-    out = default_collate([(1.5, 2, {"a": Tensor(np.ones(2))}), (2.5, 3, {"a": Tensor(np.zeros(2))})])
+    out = default_collate([(1.5, 2, {"a": Tensor(np.ones(2))}),
+                           (2.5, 3, {"a": Tensor(np.zeros(2))})])
     assert out[0].dtype == np.float32 and out[1].dtype == np.int64
     assert out[2]["a"].shape == (2, 2)
     with pytest.raises(TypeError, match="collate_fn"):

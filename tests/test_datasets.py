@@ -31,7 +31,8 @@ def idx_bytes(array: np.ndarray) -> bytes:
 
 def tiny_split(n, seed):
     rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n).astype(np.uint8)
+    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    return images, rng.integers(0, 10, n).astype(np.uint8)
 
 
 @pytest.fixture
@@ -93,12 +94,14 @@ def test_loads_from_root(tmp_path, files):
 
 def test_transform_and_target_transform(tmp_path, files):
     write(tmp_path, files["blobs"])
-    ds = MNIST(root=tmp_path, download=False, transform=lambda im: im.reshape(-1).astype(np.float32),
+    ds = MNIST(root=tmp_path, download=False,
+               transform=lambda im: im.reshape(-1).astype(np.float32),
                target_transform=lambda t: t + 100)
     x, y = ds[0]
     assert x.shape == (784,) and y == files["train"][1][0] + 100
     xb, yb = next(iter(DataLoader(ds, batch_size=2)))
-    assert xb.shape == (2, 784) and yb.data.tolist() == [v + 100 for v in files["train"][1][:2]]
+    assert xb.shape == (2, 784)
+    assert yb.data.tolist() == [v + 100 for v in files["train"][1][:2]]
 
 
 def test_cache_is_used_and_env_var_moves_it(tmp_path, files, monkeypatch):
@@ -180,8 +183,10 @@ def test_wrong_checksum_file_is_rejected_and_replaced(tmp_path, files, monkeypat
         MNIST(root=tmp_path / "r", download=False)
     assert "does not match the expected" in str(info.value) and FILES[0] in str(info.value)
 
-    monkeypatch.setattr(dl, "fetch_url",
-                        lambda url, out, timeout=30.0: out.write(files["blobs"][url.rsplit("/", 1)[-1]]))
+    def good(url, out, timeout=30.0):
+        out.write(files["blobs"][url.rsplit("/", 1)[-1]])
+
+    monkeypatch.setattr(dl, "fetch_url", good)
     assert np.array_equal(MNIST(root=tmp_path / "r").data, files["train"][0])
     assert (tmp_path / "r" / FILES[0]).read_bytes() == files["blobs"][FILES[0]]
 
@@ -261,8 +266,8 @@ def test_iris():
     assert iris.data.shape == (150, 4) and iris.data.dtype == np.float32
     assert np.bincount(iris.targets).tolist() == [50, 50, 50]
     np.testing.assert_allclose(iris.data.mean(0), [5.843, 3.057, 3.758, 1.199], atol=1e-3)
-    np.testing.assert_allclose(iris.data[iris.targets == 0].mean(0), [5.006, 3.428, 1.462, 0.246],
-                               atol=1e-4)
+    setosa = iris.data[iris.targets == 0]
+    np.testing.assert_allclose(setosa.mean(0), [5.006, 3.428, 1.462, 0.246], atol=1e-4)
     x, y = iris[149]
     assert x.tolist() == pytest.approx([5.9, 3.0, 5.1, 1.8]) and y == 2
     X, _ = iris.arrays(standardize=True)

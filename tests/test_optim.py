@@ -362,3 +362,47 @@ def test_update_allocates_no_float64_for_float32_with_numpy_scalars():
     assert w.dtype == np.float32
     assert all(v.dtype == np.float32 for v in opt.state[w].values() if isinstance(v, np.ndarray))
     np.testing.assert_allclose(w.data, 0.9, rtol=1e-6)  # g=1.01: m_hat/sqrt(v_hat) = 1
+
+
+# --- property test: random hyperparameters and shapes against the reference rules ------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+unit = st.floats(0.0, 0.95)
+positive = st.floats(1e-4, 0.5)
+
+
+@st.composite
+def optimizer_case(draw):
+    kind = draw(st.sampled_from(["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]))
+    common = dict(lr=draw(positive), weight_decay=draw(st.sampled_from([0.0, 0.05])),
+                  maximize=draw(st.booleans()))
+    if kind == "SGD":
+        momentum = draw(unit)
+        nesterov = momentum > 0 and draw(st.booleans())
+        kw = dict(momentum=momentum, nesterov=nesterov,
+                  dampening=0.0 if nesterov else draw(unit))
+        return optim.SGD, ref_sgd, {**common, **kw}
+    if kind == "Adagrad":
+        kw = dict(lr_decay=draw(st.floats(0, 0.1)), initial_accumulator_value=draw(unit))
+        return optim.Adagrad, ref_adagrad, {**common, **kw}
+    if kind == "RMSprop":
+        kw = dict(alpha=draw(st.floats(0.5, 0.999)), momentum=draw(unit),
+                  centered=draw(st.booleans()))
+        return optim.RMSprop, ref_rmsprop, {**common, **kw}
+    kw = dict(betas=(draw(unit), draw(st.floats(0.5, 0.999))), amsgrad=draw(st.booleans()))
+    return (optim.Adam, ref_adam, {**common, **kw}) if kind == "Adam" else \
+        (optim.AdamW, ref_adamw, {**common, **kw})
+
+
+@given(case=optimizer_case(), shape=st.sampled_from([(), (1,), (2, 3), (4, 1, 2)]),
+       seed=st.integers(0, 2 ** 16))
+def test_random_hyperparameters_match_reference(case, shape, seed):
+    cls, ref, kw = case
+    params = make_params(seed, shapes=[shape])
+    start = params[0].data.copy()
+    grads = gradient_sequence(seed + 1, shapes=[shape], steps=4)
+    run(cls(params, **kw), params, grads)
+    expected = ref(start, [g[0] for g in grads], **kw)
+    np.testing.assert_allclose(params[0].data, expected, rtol=1e-9, atol=1e-12)

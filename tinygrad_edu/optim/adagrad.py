@@ -46,7 +46,7 @@ class Adagrad(Optimizer):
         clr = float(group["lr"]) / (1.0 + (state["step"] - 1) * float(group["lr_decay"]))
         g = effective_grad(param, grad, float(group["weight_decay"]), group["maximize"])
         s = state["sum"]
-        scratch = np.multiply(g, g)
+        scratch = np.multiply(g, g, out=np.empty_like(param))
         s += scratch
         np.sqrt(s, out=scratch)
         scratch += float(group["eps"])

@@ -66,7 +66,7 @@ class Adam(Optimizer):
         else:
             g = effective_grad(param, grad, wd, group["maximize"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        scratch = np.multiply(g, 1.0 - beta1)
+        scratch = np.multiply(g, 1.0 - beta1, out=np.empty_like(param))
         m *= beta1
         m += scratch
         np.multiply(g, g, out=scratch)

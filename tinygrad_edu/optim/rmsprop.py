@@ -52,7 +52,7 @@ class RMSprop(Optimizer):
         alpha, mu = float(group["alpha"]), float(group["momentum"])
         g = effective_grad(param, grad, float(group["weight_decay"]), group["maximize"])
         v = state["square_avg"]
-        scratch = np.multiply(g, g)
+        scratch = np.multiply(g, g, out=np.empty_like(param))
         scratch *= 1.0 - alpha
         v *= alpha
         v += scratch
