@@ -89,7 +89,8 @@ def test_loads_from_root(tmp_path, files):
         ds.arrays(normalize="zscore")
 
     xb, yb = next(iter(DataLoader(ds, batch_size=4)))
-    assert xb.shape == (4, 28, 28) and xb.dtype == np.float32 and np.array_equal(yb.data, labels[:4])
+    assert xb.shape == (4, 28, 28) and xb.dtype == np.float32
+    assert np.array_equal(yb.data, labels[:4])
 
 
 def test_transform_and_target_transform(tmp_path, files):
@@ -231,7 +232,8 @@ def test_real_tables_are_complete():
         for algorithm, digest, payload in table.values():
             assert len(digest) == {"sha256": 64, "md5": 32}[algorithm] and len(payload) == 64
     assert REAL[MNIST][0]["train-images-idx3-ubyte.gz"][1].startswith("440fcabf73cc")
-    assert REAL[FashionMNIST][0]["t10k-labels-idx1-ubyte.gz"][1] == "bb300cfdad3c16e7a12a480ee83cd310"
+    fashion_labels = REAL[FashionMNIST][0]["t10k-labels-idx1-ubyte.gz"]
+    assert fashion_labels[1] == "bb300cfdad3c16e7a12a480ee83cd310"
     assert "/usr/share/datasets/fashion-mnist" in REAL[FashionMNIST][1]
 
 
