@@ -1,0 +1,55 @@
+"""Adagrad: per-coordinate step sizes that shrink with the sum of squared gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import effective_grad
+from .optimizer import Optimizer, ParamsLike, _check_nonneg
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (PyTorch's update rule).
+
+    At step $t$: $\tilde\gamma = \gamma / (1 + (t-1)\eta)$, $g \leftarrow g + \lambda\theta$,
+    $s \leftarrow s + g^2$ (with $s_0$ = ``initial_accumulator_value``),
+    $\theta \leftarrow \theta - \tilde\gamma\, g / (\sqrt{s} + \epsilon)$.
+
+    Args:
+        lr: learning rate $\gamma$.
+        lr_decay: $\eta$, the learning rate's 1/t decay.
+        weight_decay: L2 penalty $\lambda$.
+        initial_accumulator_value: starting value of the sum of squares.
+        eps: added to the denominator for numerical stability.
+        maximize: ascend instead of descend.
+    """
+
+    def __init__(self, params: ParamsLike, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, maximize=maximize))
+        if params is None:
+            self._validate(dict(self.defaults))
+
+    def _validate(self, group: dict) -> None:
+        _check_nonneg("Adagrad", group, "lr", "lr_decay", "weight_decay",
+                      "initial_accumulator_value", "eps")
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict:
+        return {"step": 0,
+                "sum": np.full_like(param, float(group["initial_accumulator_value"]))}
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        state["step"] += 1
+        clr = float(group["lr"]) / (1.0 + (state["step"] - 1) * float(group["lr_decay"]))
+        g = effective_grad(param, grad, float(group["weight_decay"]), group["maximize"])
+        s = state["sum"]
+        scratch = np.multiply(g, g, out=np.empty_like(param))
+        s += scratch
+        np.sqrt(s, out=scratch)
+        scratch += float(group["eps"])
+        np.divide(g, scratch, out=scratch)
+        scratch *= clr
+        param -= scratch

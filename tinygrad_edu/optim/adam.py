@@ -1,0 +1,102 @@
+"""Adam and AdamW: momentum plus per-coordinate scaling, with bias correction."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._common import effective_grad
+from .optimizer import Optimizer, ParamsLike, _check_nonneg, _check_unit
+
+
+class Adam(Optimizer):
+    r"""Adam (PyTorch's update rule), optionally AMSGrad.
+
+    At step $t$: $g \leftarrow g + \lambda\theta$ (L2, coupled to the gradient),
+    $m \leftarrow \beta_1 m + (1-\beta_1) g$, $v \leftarrow \beta_2 v + (1-\beta_2) g^2$;
+    AMSGrad keeps $v^{max} \leftarrow \max(v^{max}, v)$ and uses it in place of $v$;
+    $\theta \leftarrow \theta - \gamma \frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} +
+    \epsilon}$.
+
+    Args:
+        lr: learning rate $\gamma$.
+        betas: decay rates $(\beta_1, \beta_2)$ of the first and second moment averages.
+        eps: added to the denominator.
+        weight_decay: L2 penalty $\lambda$ (for decoupled decay use ``AdamW``).
+        amsgrad: use the running maximum of the second moment (never-growing steps).
+        maximize: ascend instead of descend.
+    """
+
+    _decoupled = False
+
+    def __init__(self, params: ParamsLike, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+        if params is None:
+            self._validate(dict(self.defaults))
+
+    def _validate(self, group: dict) -> None:
+        name = type(self).__name__
+        _check_nonneg(name, group, "lr", "eps", "weight_decay")
+        betas = group["betas"]
+        if len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        _check_unit(name, "beta1 (betas[0])", float(betas[0]))
+        _check_unit(name, "beta2 (betas[1])", float(betas[1]))
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict:
+        state = {"step": 0, "exp_avg": np.zeros_like(param), "exp_avg_sq": np.zeros_like(param)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(param)
+        return state
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        state["step"] += 1
+        t = state["step"]
+        lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
+        if self._decoupled:
+            if wd != 0:
+                param *= 1.0 - lr * wd
+            g = effective_grad(param, grad, 0.0, group["maximize"])
+        else:
+            g = effective_grad(param, grad, wd, group["maximize"])
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        scratch = np.multiply(g, 1.0 - beta1, out=np.empty_like(param))
+        m *= beta1
+        m += scratch
+        np.multiply(g, g, out=scratch)
+        scratch *= 1.0 - beta2
+        v *= beta2
+        v += scratch
+        if group["amsgrad"]:
+            v_max = state.get("max_exp_avg_sq")
+            if v_max is None:  # amsgrad switched on after the first step
+                v_max = state["max_exp_avg_sq"] = np.zeros_like(param)
+            np.maximum(v_max, v, out=v_max)
+            v = v_max
+        np.sqrt(v, out=scratch)
+        scratch /= math.sqrt(1.0 - beta2 ** t)
+        scratch += eps
+        np.divide(m, scratch, out=scratch)
+        scratch *= lr / (1.0 - beta1 ** t)
+        param -= scratch
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter): the weights shrink by
+    $\theta \leftarrow \theta(1 - \gamma\lambda)$ before the Adam step, and the decay never
+    enters the moment estimates. Same arguments as ``Adam``; ``weight_decay`` defaults to 1e-2.
+    """
+
+    _decoupled = True
+
+    def __init__(self, params: ParamsLike, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)

@@ -1,0 +1,270 @@
+"""``Optimizer``: parameter groups, per-parameter state, and the loop that feeds each update rule.
+
+An optimizer only ever touches ``param.data`` (in place, with NumPy), never the graph: an update
+is not something to differentiate. Subclasses write one method, ``_update``, for one parameter;
+``step`` (gradients in ``.grad``) and ``apply_gradients`` (gradients handed over, as from a
+``GradientTape``) both go through it, so the two workflows share one update rule.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, Iterable, Optional, Union
+
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad
+from ..tensor import Tensor
+
+ParamsLike = Union[Iterable[Tensor], Iterable[dict], None]
+
+
+class _Required:
+    """Marks a hyperparameter without a default, which each group must then give."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class Optimizer:
+    """Base class of all optimizers, with PyTorch's interface.
+
+    Args:
+        params: an iterable of Tensors, or of dicts that each hold ``"params"`` (Tensors) and
+            hyperparameters overriding ``defaults`` for that group. ``None`` starts with no
+            parameters, for the Keras-style workflow in which ``apply_gradients`` registers each
+            variable the first time it sees it.
+        defaults: the hyperparameters of every group that does not set its own.
+    """
+
+    def __init__(self, params: ParamsLike, defaults: dict) -> None:
+        self.defaults = dict(defaults)
+        self.param_groups: list = []
+        # State per parameter; Tensors hash by identity, so the tensor itself is the key.
+        self.state: dict = {}
+        if params is None:
+            return
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors or of "
+                            "dicts, got a single Tensor; wrap it in a list: [param]")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list; pass "
+                             "model.parameters() or a list of Tensors")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # --- parameter groups ----------------------------------------------------------------------
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters (e.g. newly unfrozen layers) with its own hyperparameters."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}.add_param_group: expected a dict, got "
+                            f"{type(param_group).__name__}")
+        params = param_group.get("params")
+        params = [params] if isinstance(params, Tensor) else list(params or [])
+        for p in params:
+            _check_param(p, name)
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(f"{name}: a parameter group contains the same tensor twice")
+        group = {"params": params}
+        for key, default in self.defaults.items():
+            value = param_group.get(key, default)
+            if value is required:
+                raise TypeError(f"{name}: {key} is required; pass it to the optimizer, e.g. "
+                                f"{name}(params, {key}=0.1), or set it in each group's dict")
+            group[key] = value
+        for key, value in param_group.items():
+            group.setdefault(key, value)
+        self._validate(group)
+        known = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in known for p in params):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def _validate(self, group: dict) -> None:
+        """Raise ValueError for hyperparameters outside their domain (each optimizer checks its
+        own); called for every group added."""
+        _check_nonneg(type(self).__name__, group, "lr")
+
+    # --- the two workflows ---------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of every parameter.
+
+        ``set_to_none=True`` (the default, as in PyTorch) drops them, so the next backward
+        allocates fresh ones and ``step`` skips parameters that get none; ``False`` fills the
+        existing gradient arrays with zeros.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                elif p.grad.grad_fn is not None:  # a gradient with a graph (create_graph)
+                    p.grad = Tensor(np.zeros_like(p.grad.data))
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+        """Update every parameter that has a gradient; parameters whose ``.grad`` is None are
+        skipped. ``closure`` (optional) re-evaluates the model and returns the loss, which
+        ``step`` returns."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._update_param(p, p.grad.data, group)
+        return loss
+
+    def apply_gradients(self, grads_and_vars: Iterable[tuple]) -> None:
+        """Apply given gradients to their variables, as Keras' ``optimizer.apply_gradients``.
+
+        ``grads_and_vars`` is an iterable of ``(gradient, variable)`` pairs, typically
+        ``zip(tape.gradient(loss, variables), variables)``; pairs whose gradient is None are
+        skipped. A variable not yet in any group joins the first group (created from the
+        defaults if there is none), so ``SGD(None, lr=0.1)`` works without listing variables.
+        """
+        name = type(self).__name__
+        group_of = {id(p): g for g in self.param_groups for p in g["params"]}
+        for pair in grads_and_vars:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"{name}.apply_gradients expects (gradient, variable) pairs, e.g. "
+                                f"zip(grads, variables); got {type(pair).__name__} {pair!r}")
+            grad, var = pair
+            if grad is None:
+                continue
+            group = group_of.get(id(var))
+            if group is None:
+                _check_param(var, name)
+                if not self.param_groups:
+                    self.add_param_group({"params": [var]})
+                    group = self.param_groups[0]
+                else:
+                    group = self.param_groups[0]
+                    group["params"].append(var)
+                group_of[id(var)] = group
+            g = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            if g.shape != var.shape:
+                raise ValueError(f"{name}.apply_gradients: gradient of shape {g.shape} for a "
+                                 f"variable of shape {var.shape}; they must match")
+            self._update_param(var, g, group)
+
+    def _update_param(self, p: Tensor, grad: np.ndarray, group: dict) -> None:
+        if grad.dtype != p.data.dtype:
+            grad = grad.astype(p.data.dtype)
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = self._init_state(p.data, group)
+        self._update(p.data, grad, state, group)
+
+    # --- what each optimizer defines -----------------------------------------------------------
+    def _init_state(self, param: np.ndarray, group: dict) -> dict:
+        """The state of a parameter before its first update (buffers in the param's dtype)."""
+        return {"step": 0}
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        """Update ``param`` in place from ``grad`` (which must not be modified: it is the
+        caller's ``.grad``) and advance ``state``."""
+        raise NotImplementedError(f"{type(self).__name__} must define _update")
+
+    # --- saving and resuming -------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """A snapshot to resume training exactly: ``{"state": {index: {...}}, "param_groups":
+        [...]}``, parameters numbered in group order, arrays copied."""
+        index: dict = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {index[id(p)]: _copy_state(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore hyperparameters and per-parameter state saved by ``state_dict`` (copied, and
+        cast to each parameter's dtype). The groups must hold as many parameters as when saved."""
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the saved state has {len(saved_groups)} "
+                             f"parameter groups, this optimizer has {len(self.param_groups)}")
+        by_index: dict = {}
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{name}.load_state_dict: group {i} was saved with "
+                                 f"{len(saved['params'])} parameters but has "
+                                 f"{len(group['params'])}")
+            by_index.update(zip(saved["params"], group["params"]))
+        new_state: dict = {}
+        for key, saved in state_dict["state"].items():
+            p = by_index.get(int(key))
+            if p is None:
+                raise ValueError(f"{name}.load_state_dict: state for parameter {key}, which no "
+                                 "group lists")
+            entry = {}
+            for k, v in saved.items():
+                if isinstance(v, np.ndarray):
+                    if v.shape != p.shape:
+                        raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {key}"
+                                         f" has shape {v.shape}, the parameter {p.shape}")
+                    v = v.astype(p.dtype, copy=True)
+                entry[k] = copy.deepcopy(v)
+            new_state[p] = entry
+        for saved, group in zip(saved_groups, self.param_groups):
+            for k, v in saved.items():
+                if k != "params":
+                    group[k] = copy.deepcopy(v)
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for k in sorted(group):
+                if k != "params":
+                    lines.append(f"    {k}: {group[k]}")
+        return "\n".join(lines + [")"])
+
+
+def _copy_state(state: dict) -> dict:
+    return {k: (v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(v))
+            for k, v in state.items()}
+
+
+def _check_param(p: Any, optimizer: str) -> None:
+    if not isinstance(p, Tensor):
+        raise TypeError(f"{optimizer} can only optimize Tensors, but one of the params is "
+                        f"{type(p).__name__}")
+    if not p.is_leaf:
+        raise ValueError(f"{optimizer}: can't optimize a non-leaf Tensor (one computed by "
+                         f"{p.grad_fn.name}); optimize the leaf it came from, or .detach() it "
+                         "and set requires_grad=True")
+    if p.dtype.kind != "f":
+        raise TypeError(f"{optimizer}: can only optimize floating-point Tensors, got dtype "
+                        f"{p.dtype}")
+
+
+def _check_nonneg(optimizer: str, group: dict, *keys: str) -> None:
+    for key in keys:
+        value = group[key]
+        if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"{optimizer}: {key} must be a number, got {value!r}")
+        if not value >= 0:  # also catches NaN
+            raise ValueError(f"{optimizer}: invalid {key} {value!r}; it must be >= 0")
+
+
+def _check_unit(optimizer: str, key: str, value: float) -> None:
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{optimizer}: invalid {key} {value!r}; it must be in [0, 1)")

@@ -1,0 +1,65 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum and L2 weight decay."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import effective_grad
+from .optimizer import Optimizer, ParamsLike, _check_nonneg, required
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (PyTorch's update rule).
+
+    For each step, with gradient $g$ (negated when ``maximize``):
+
+    $g \leftarrow g + \lambda\theta$; with momentum $\mu$: $b \leftarrow \mu b + (1-\tau) g$
+    ($b \leftarrow g$ at the first step), then $g \leftarrow g + \mu b$ (Nesterov) or
+    $g \leftarrow b$; finally $\theta \leftarrow \theta - \gamma g$.
+
+    Args:
+        params: Tensors or parameter-group dicts (see ``Optimizer``).
+        lr: learning rate $\gamma$.
+        momentum: momentum factor $\mu$.
+        dampening: $\tau$, how much of the new gradient the momentum buffer ignores.
+        nesterov: look ahead along the momentum (needs momentum > 0 and dampening = 0).
+        weight_decay: L2 penalty $\lambda$ added to the gradient.
+        maximize: ascend the objective instead of descending it.
+    """
+
+    def __init__(self, params: ParamsLike, lr: float = required, momentum: float = 0.0,
+                 dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
+                 maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      nesterov=nesterov, weight_decay=weight_decay,
+                                      maximize=maximize))
+        if params is None:  # groups made later must pass the same checks now
+            self._validate(dict(self.defaults))
+
+    def _validate(self, group: dict) -> None:
+        if group["lr"] is required:
+            raise TypeError("SGD: lr is required, e.g. SGD(model.parameters(), lr=0.1)")
+        _check_nonneg("SGD", group, "lr", "momentum", "weight_decay")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: Nesterov momentum requires momentum > 0 and zero dampening, "
+                             f"got momentum={group['momentum']}, dampening={group['dampening']}")
+
+    def _init_state(self, param: np.ndarray, group: dict) -> dict:
+        return {"momentum_buffer": None}
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        lr, mu = float(group["lr"]), float(group["momentum"])
+        g = effective_grad(param, grad, float(group["weight_decay"]), group["maximize"])
+        if mu != 0:
+            buf = state["momentum_buffer"]
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(g, copy=True)
+            else:
+                buf *= mu
+                dampening = float(group["dampening"])
+                buf += g if dampening == 0 else g * (1.0 - dampening)
+            if group["nesterov"]:
+                g = buf * mu + g
+            else:
+                g = buf
+        param -= g * lr
