@@ -5,8 +5,12 @@ descent, Adam, Gauss-Newton or Levenberg-Marquardt; ``solve`` does the same for 
 as text (``"10x + 25y = 250"``), parsed by our own safe parser, never by ``eval``.
 """
 
+from .equations import parse_system, solve, solve_all
 from .errors import EquationSyntaxError
 from .least_squares import METHODS, least_squares
-from .result import LeastSquaresResult
+from .parser import Equation, parse_equation, parse_expression
+from .result import LeastSquaresResult, SolveResult
 
-__all__ = ["least_squares", "LeastSquaresResult", "EquationSyntaxError", "METHODS"]
+__all__ = ["least_squares", "solve", "solve_all", "LeastSquaresResult", "SolveResult",
+           "EquationSyntaxError", "parse_equation", "parse_expression", "parse_system",
+           "Equation", "METHODS"]

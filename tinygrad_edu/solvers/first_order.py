@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .problem import Problem
+from .problem import Problem, sum_of_squares
 
 OptimizerFactory = Callable[[List[Tensor], float], Any]
 
@@ -100,7 +100,7 @@ def minimise(problem: Problem, factory: OptimizerFactory, lr: float, tol: float,
         optimizer.zero_grad()
         with np.errstate(all="ignore"):
             parts = problem.parts(params)
-            loss = sum(((p * p).sum() for p in parts[1:]), (parts[0] * parts[0]).sum())
+            loss = sum_of_squares(parts)
         value = float(loss.item())
         if not math.isfinite(value):
             message = (f"stopped: the loss became non-finite at iteration {iteration} "

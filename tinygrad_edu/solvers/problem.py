@@ -59,7 +59,7 @@ class Problem:
         return [Tensor(np.array(v, dtype=dtype), requires_grad=requires_grad) for v in x]
 
     def parts(self, leaves: Sequence[Tensor]) -> List[Tensor]:
-        """The function's output as a list of flat Tensors."""
+        """The function's output as a list of Tensors (of any shape; r is their elements)."""
         out = self.fn(*leaves)
         items = list(out) if isinstance(out, (list, tuple)) else [out]
         if not items:
@@ -71,7 +71,7 @@ class Problem:
             if item.dtype.kind not in "fiub":
                 raise TypeError(f"least_squares: residuals must be real numbers, got dtype "
                                 f"{item.dtype}")
-            parts.append(item.reshape(-1))
+            parts.append(item)
         return parts
 
     def export(self, x: np.ndarray) -> Union[List[float], np.ndarray]:
@@ -83,7 +83,7 @@ class Problem:
         """r(x) in float64, without recording a graph."""
         with no_grad(), np.errstate(all="ignore"):
             parts = self.parts(self.leaves(x))
-        return np.concatenate([p.data.astype(np.float64) for p in parts])
+        return flat_values(parts)
 
     def residuals_and_jacobian(self, x: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """r(x) and J(x) = dr/dx (m x n) in float64: one backward pass per residual, each
@@ -91,7 +91,7 @@ class Problem:
         leaves = self.leaves(x, requires_grad=True)
         with enable_grad(), np.errstate(all="ignore"):
             parts = self.parts(leaves)
-            r = np.concatenate([p.data.astype(np.float64) for p in parts])
+            r = flat_values(parts)
             jac = np.zeros((r.size, self.n))
             row = 0
             for part in parts:
@@ -100,7 +100,7 @@ class Problem:
                     continue
                 for j in range(part.size):
                     seed = np.zeros(part.shape, dtype=part.dtype)
-                    seed[j] = 1
+                    seed.flat[j] = 1
                     grads = autograd.grad(part, leaves, grad_outputs=[seed], retain_graph=True,
                                           allow_unused=True)
                     jac[row] = np.concatenate([
@@ -108,3 +108,19 @@ class Problem:
                         for g, leaf in zip(grads, leaves)])
                     row += 1
         return r, jac
+
+
+def flat_values(parts: Sequence[Tensor]) -> np.ndarray:
+    """The residual vector r: every element of every part, in order, as float64."""
+    return np.concatenate([np.ravel(p.data).astype(np.float64) for p in parts])
+
+
+def sum_of_squares(parts: Sequence[Tensor]) -> Tensor:
+    """sum(r^2) as a Tensor, built with as few ops as the parts allow (0-d parts need no sum)."""
+    total = None
+    for p in parts:
+        square = p * p
+        if square.ndim:
+            square = square.sum()
+        total = square if total is None else total + square
+    return total
