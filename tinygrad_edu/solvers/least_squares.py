@@ -127,7 +127,8 @@ def diagnose(problem: Problem, x: np.ndarray, history: list, iterations: int, co
         notes.append(f"The residual norm is still {norm:.3g}: not a solution yet (raise "
                      "max_iter, adjust lr, or use method='lm').")
     if finite and not unique:
-        notes.append(f"The Jacobian has rank {rank} < {n} unknowns: the solution is not unique "
+        what = "the solution" if exact else "this least-squares solution"
+        notes.append(f"The Jacobian has rank {rank} < {n} unknowns: {what} is not unique "
                      "(there are fewer independent equations than unknowns near it, or a "
                      "multiple root); other starting points give other solutions.")
     loss = norm * norm if finite else math.nan
