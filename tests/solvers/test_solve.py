@@ -1,6 +1,7 @@
 """solve(): systems of equations as text, against known answers and numpy.linalg.solve."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -144,3 +145,18 @@ def test_functions_and_constants_solve():
     result = solve(["sin(x) = 0.5", "exp(y) = e^2"], initial={"x": 0.4, "y": 1.0})
     assert result["x"] == pytest.approx(np.pi / 6, abs=1e-9)
     assert result["y"] == pytest.approx(2.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("method", ["lm", "gauss-newton", "gd", "adam"])
+@pytest.mark.parametrize("equation", [
+    "1e300x^2 = 1", "1e200 x = 1e-200", "x^100 = 1e300", "exp(exp(exp(1000x))) = 0",
+    "1e308x + 1e308 = 1", "x/0 = 1", "0*x = 1", "sqrt(-x^2 - 1) = 0", "log(0*x) = 1",
+    "tan(x) = 1e300", "x^-100 = 1e-300", "(1e-300x)^-100 = 1", "x = x + 1",
+])
+def test_numerically_hostile_equations_are_reported_not_raised(equation, method):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = solve([equation, "y = 1"], method=method, max_iter=50)
+    assert result.exact == (result.residual_norm <= 1e-8)   # False for nan, as it should be
+    assert result.message
+    assert json.dumps(result.to_dict(), allow_nan=False)

@@ -67,7 +67,16 @@ def least_squares(residuals: ResidualFn, x0: Any, method: str = "lm", tol: float
     if lr is not None and not (lr > 0 and math.isfinite(lr)):
         raise ValueError(f"least_squares: lr must be a positive number, got {lr}")
     problem = Problem(residuals, x0)
+    # Exploring can overflow (a trial step into exp(1000)); the result reports non-finite
+    # values honestly, so NumPy's warnings would only be noise.
+    with np.errstate(all="ignore"):
+        return _run(problem, method, tol, max_iter, callback, lr, optimizer, exact_tol, dtype)
 
+
+def _run(problem: Problem, method: str, tol: float, max_iter: int,
+         callback: Optional[Callable[..., Any]], lr: Optional[float],
+         optimizer: Optional[Callable[..., Any]], exact_tol: float, dtype: Any
+         ) -> LeastSquaresResult:
     if method == "lm":
         x, history, iterations, converged, stop = levenberg_marquardt(problem, tol, max_iter,
                                                                        callback)
@@ -99,12 +108,18 @@ def jacobian_rank(jac: np.ndarray) -> int:
     return int(np.sum(s > max(RANK_RTOL * s[0], RANK_ATOL)))
 
 
+def _norm(r: np.ndarray) -> float:
+    """||r||, scaled so that residuals around 1e200 do not overflow when squared."""
+    top = float(np.max(np.abs(r))) if r.size else 0.0
+    return top * float(np.linalg.norm(r / top)) if top > 0 else 0.0
+
+
 def diagnose(problem: Problem, x: np.ndarray, history: list, iterations: int, converged: bool,
              stop: str, method: str, exact_tol: float) -> LeastSquaresResult:
     """The result at x, with exactness and uniqueness judged from r and J in float64."""
     r, jac = problem.residuals_and_jacobian(x)
     finite = bool(np.all(np.isfinite(r)))
-    norm = float(np.linalg.norm(r)) if finite else math.nan
+    norm = _norm(r) if finite else math.nan
     rank = jacobian_rank(jac)
     n = problem.n
     exact = finite and norm <= exact_tol

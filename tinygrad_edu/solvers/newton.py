@@ -32,6 +32,21 @@ def _step_is_small(h: np.ndarray, x: np.ndarray, tol: float) -> bool:
     return float(np.linalg.norm(h)) <= tol * (float(np.linalg.norm(x)) + tol)
 
 
+def _least_squares_step(a: np.ndarray, b: np.ndarray) -> Optional[np.ndarray]:
+    """argmin ||a h - b||, or None when the numbers are beyond what LAPACK can handle."""
+    if not _finite(a, b):
+        return None
+    try:
+        h = np.linalg.lstsq(a, b, rcond=None)[0]
+    except np.linalg.LinAlgError:
+        return None
+    return h if _finite(h) else None
+
+
+_OVERFLOW = ("stopped: the numbers overflow float64 (a residual, its square or a derivative is "
+             "beyond ~1e154); rescale the equations or start closer to a solution")
+
+
 def _not_finite_at_start() -> str:
     return ("stopped: the residuals or their derivatives are not finite at the starting point "
             "(e.g. log or sqrt of a negative number, or a division by zero); choose another "
@@ -48,7 +63,9 @@ def gauss_newton(problem: Problem, tol: float, max_iter: int,
         return x, [float(r @ r)], 0, False, _not_finite_at_start()
     history = [float(r @ r)]
     for iteration in range(1, max_iter + 1):
-        h = np.linalg.lstsq(jac, -r, rcond=None)[0]
+        h = _least_squares_step(jac, -r) if math.isfinite(history[-1]) else None
+        if h is None:
+            return x, history, iteration - 1, False, _OVERFLOW
         x_new = x + h
         r_new, jac_new = problem.residuals_and_jacobian(x_new)
         if not _finite(r_new, jac_new):
@@ -82,6 +99,8 @@ def levenberg_marquardt(problem: Problem, tol: float, max_iter: int,
     history = [loss]
     n = problem.n
     diag = np.sum(jac * jac, axis=0)
+    if not (math.isfinite(loss) and _finite(diag)):
+        return x, history, 0, False, _OVERFLOW
     mu = 1e-3 * float(diag.max()) if diag.max() > 0 else 1e-3
     nu = 2.0
     for iteration in range(1, max_iter + 1):
@@ -89,7 +108,9 @@ def levenberg_marquardt(problem: Problem, tol: float, max_iter: int,
         if not np.any(g) or loss == 0.0:
             return x, history, iteration - 1, True, "converged: the gradient is exactly zero"
         stacked = np.vstack([jac, math.sqrt(mu) * np.eye(n)])
-        h = np.linalg.lstsq(stacked, np.concatenate([-r, np.zeros(n)]), rcond=None)[0]
+        h = _least_squares_step(stacked, np.concatenate([-r, np.zeros(n)]))
+        if h is None:
+            return x, history, iteration - 1, False, _OVERFLOW
         small = _step_is_small(h, x, tol)
         x_new = x + h
         r_new = problem.residuals(x_new)
@@ -101,6 +122,8 @@ def levenberg_marquardt(problem: Problem, tol: float, max_iter: int,
             if not _finite(jac_new):
                 return x_new, history + [loss_new], iteration, False, (
                     "stopped: the Jacobian is not finite here (e.g. sqrt or abs at 0)")
+            if not _finite(np.sum(jac_new * jac_new, axis=0)):
+                return x_new, history + [loss_new], iteration, False, _OVERFLOW
             x, r, jac, loss = x_new, r_new, jac_new, loss_new
             mu *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3) if rho > 0 else 1.0
             nu = 2.0
