@@ -151,3 +151,12 @@ def test_jacobian_matches_central_differences(point, rows):
                         for e in np.eye(3)], axis=1)
     np.testing.assert_allclose(jac, numeric, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(r, problem.residuals(np.array(point)))
+
+
+def test_first_order_vector_convention_and_float32():
+    a = np.array([[2.0, 3.0], [1.0, -1.0]])
+    b = np.array([9.0, 2.0])
+    result = least_squares(lambda v: Tensor(a.astype(np.float32)) @ v - Tensor(b.astype(
+        np.float32)), np.zeros(2), method="adam", dtype=np.float32, tol=1e-12, max_iter=3000)
+    assert isinstance(result.x, np.ndarray)
+    np.testing.assert_allclose(result.x, [3, 1], atol=1e-3)

@@ -6,7 +6,7 @@ appearance (left to right, equation by equation) unless ``variables=`` fixes the
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 

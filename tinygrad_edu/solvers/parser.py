@@ -38,7 +38,7 @@ MAX_DEPTH = 100
 MAX_EXPONENT = 100.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Equation:
     """A parsed equation ``lhs = rhs``; ``residual`` is the tree of ``lhs - rhs``."""
 
