@@ -184,6 +184,9 @@ class CrossEntropy(Function):
                 reduction):
         m, classes = z.shape
         dtype = z.dtype
+        if (index_targets and weight is None and ignore_index is None and not label_smoothing
+                and reduction != "none"):
+            return _plain_cross_entropy(ctx, z, target, reduction == "mean")
         shifted = z - z.max(axis=1, keepdims=True)
         probs = np.exp(shifted)
         total = probs.sum(axis=1, keepdims=True)
@@ -232,11 +235,31 @@ class CrossEntropy(Function):
             if o["reduction"] == "mean":
                 grad = grad / _mean_denominator(target, weight, o["index_targets"],
                                                 o["ignore_index"], m, z.dtype)
-        else:
-            (grad,) = ctx.saved_tensors
-        if o["reduction"] == "none":
-            return grad_out.reshape(-1, 1) * grad, None, None
-        return grad_out * grad, None, None
+            if o["reduction"] == "none":
+                return grad_out.reshape(-1, 1) * grad, None, None
+            return grad_out * grad, None, None
+        (grad,) = ctx.saved_tensors
+        upstream = grad_out.data.reshape(-1, 1) if o["reduction"] == "none" else grad_out.data
+        return Tensor._from_op(upstream * grad), None, None
+
+
+def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> np.ndarray:
+    """The common case (class indices, no weights, ignoring or smoothing) with the fewest
+    passes over the logits: loss = mean(logsumexp(z_i) - z_i,y_i), grad = softmax - one_hot."""
+    m = z.shape[0]
+    shifted = z - z.max(axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    total = probs.sum(axis=1, keepdims=True)
+    rows = np.arange(m)
+    loss = np.log(total).sum(dtype=z.dtype) - shifted[rows, target].sum(dtype=z.dtype)
+    probs /= total
+    probs[rows, target] -= 1.0
+    if mean:
+        scale = z.dtype.type(1.0 / m)
+        probs *= scale
+        loss = loss * scale
+    ctx.save_for_backward(probs)
+    return np.asarray(loss, dtype=z.dtype)
 
 
 def _subtract_at(grad: np.ndarray, rows: np.ndarray, cls: np.ndarray,
@@ -329,9 +352,11 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     m, classes = rows.shape
     w = _class_weight(weight, classes, rows.dtype, op)
     if index_targets:
-        _check_indices(target.data, classes, ignore_index, op)
         t = target.data
-        ignore = ignore_index if (t == ignore_index).any() else None
+        ignore = None
+        if t.size and (t.min() < 0 or t.max() >= classes or 0 <= ignore_index < classes):
+            _check_indices(t, classes, ignore_index, op)
+            ignore = ignore_index if (t == ignore_index).any() else None
     else:
         if ignore_index != -100:
             raise ValueError(f"{op}: ignore_index applies to class-index targets only, not to "

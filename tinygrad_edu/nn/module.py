@@ -188,15 +188,21 @@ class Module:
     # --- traversal -----------------------------------------------------------------------------
     def named_modules(self, prefix: str = "", memo: Optional[set] = None
                       ) -> Iterator[Tuple[str, "Module"]]:
-        """This module and all below it, each once, with dotted names ('' for this one)."""
+        """This module and all below it, each once, with dotted names ('' for this one), in
+        depth-first order (a loop with an explicit stack: no recursion limit on deep models)."""
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
-        yield prefix, self
-        for name, child in self._modules.items():
-            if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+        found = []
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in memo:
+                continue
+            memo.add(id(module))
+            found.append((name, module))
+            children = [(f"{name}.{child_name}" if name else child_name, child)
+                        for child_name, child in module._modules.items() if child is not None]
+            stack.extend(reversed(children))
+        return iter(found)
 
     def modules(self) -> Iterator["Module"]:
         for _, module in self.named_modules():
@@ -217,13 +223,15 @@ class Module:
     def _named_members(self, registry: str, prefix: str, recurse: bool
                        ) -> Iterator[Tuple[str, Tensor]]:
         seen = set()
+        found = []
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or id(value) in seen:
                     continue
                 seen.add(id(value))  # a parameter shared by two layers is listed once
-                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+                found.append((f"{module_prefix}.{name}" if module_prefix else name, value))
+        return iter(found)
 
     def named_parameters(self, prefix: str = "", recurse: bool = True
                          ) -> Iterator[Tuple[str, Parameter]]:
@@ -232,8 +240,29 @@ class Module:
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter, in registration order: what an optimizer is given."""
-        for _, param in self.named_parameters(recurse=recurse):
-            yield param
+        # The order and deduplication of named_parameters, without building the names.
+        modules = self._module_list() if recurse else [self]
+        seen = set()
+        found = []
+        for module in modules:
+            for param in module._parameters.values():
+                if param is not None and id(param) not in seen:
+                    seen.add(id(param))
+                    found.append(param)
+        return iter(found)
+
+    def _module_list(self) -> List["Module"]:
+        """The modules of ``named_modules``, in the same order, without their names."""
+        memo, found, stack = set(), [], [self]
+        while stack:
+            module = stack.pop()
+            if id(module) in memo:
+                continue
+            memo.add(id(module))
+            found.append(module)
+            stack.extend(child for child in reversed(module._modules.values())
+                         if child is not None)
+        return found
 
     def named_buffers(self, prefix: str = "", recurse: bool = True
                       ) -> Iterator[Tuple[str, Tensor]]:
