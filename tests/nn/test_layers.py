@@ -397,3 +397,19 @@ def test_small_cnn_end_to_end_gradients():
         numerical = numerical_gradient(objective, param)
         np.testing.assert_allclose(param.grad.data, numerical, rtol=1e-4, atol=1e-7,
                                    err_msg=name)
+
+
+# Every layer exported by nn is listed here with the tests above that cover it; a new layer
+# without a test fails the check below.
+TESTED_LAYERS = {
+    "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
+    "Embedding", "Dropout", "Sequential", "ModuleList", *ACTIVATIONS,
+}
+
+
+def test_every_exported_layer_is_tested():
+    from tinygrad_edu.nn.loss import _Loss
+    layers = {name for name in nn.__all__
+              if isinstance(getattr(nn, name), type) and issubclass(getattr(nn, name), nn.Module)
+              and not issubclass(getattr(nn, name), _Loss) and name != "Module"}
+    assert layers == TESTED_LAYERS

@@ -363,3 +363,14 @@ def test_loss_modules_repr():
     assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss(reduction="max")
+
+
+TESTED_LOSSES = {"MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "CrossEntropyLoss", "NLLLoss",
+                 "BCELoss", "BCEWithLogitsLoss"}
+
+
+def test_every_exported_loss_is_tested():
+    from tinygrad_edu.nn.loss import _Loss
+    losses = {name for name in nn.__all__ if isinstance(getattr(nn, name), type)
+              and issubclass(getattr(nn, name), _Loss)}
+    assert losses == TESTED_LOSSES

@@ -285,3 +285,20 @@ def test_training_step_keeps_float32_end_to_end():
     assert loss.dtype == np.float32
     loss.backward()
     assert all(p.grad.dtype == np.float32 for p in model.parameters())
+
+
+def test_deepcopy_makes_an_independent_model():
+    import copy
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    clone = copy.deepcopy(model)
+    assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight.requires_grad
+    assert not np.shares_memory(clone[0].weight.data, model[0].weight.data)
+    assert list(clone.state_dict()) == list(model.state_dict())
+    clone[0].weight.data[...] = 0
+    assert model[0].weight.data.any()
+
+
+def test_summary_of_an_embedding_model_takes_a_dtype():
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
+    text = model.summary((5, 3), dtype=np.int64, print_table=False)
+    assert "[5, 3, 4]" in text and "Total params: 66" in text
