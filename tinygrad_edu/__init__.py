@@ -16,6 +16,7 @@ from .ops import *  # noqa: F401,F403
 from .ops import DIFFERENTIABLE_OPS  # noqa: F401
 from .random import manual_seed  # noqa: F401
 from .tape import GradientTape  # noqa: F401
-from . import data, datasets, optim, solvers, training, viz  # noqa: F401
+from . import data, datasets, nn, optim, solvers, training, viz  # noqa: F401
+from .serialization import load, save  # noqa: F401
 
 __version__ = "0.1.0"
