@@ -71,6 +71,7 @@ def run_backward(
 
     before = state.grad_enabled
     state.grad_enabled = create_graph
+    check_finite = state.anomaly_enabled
     try:
         for root, grad in zip(roots, root_grads):
             deliver(root, grad)
@@ -97,7 +98,7 @@ def run_backward(
                     continue
                 # The common case (a Tensor of the input's shape and dtype) needs no fitting.
                 if (type(g) is not Tensor or g.data.shape != x.data.shape
-                        or g.data.dtype != x.data.dtype or state.anomaly_enabled):
+                        or g.data.dtype != x.data.dtype or check_finite):
                     g = _fit_to_input(node, x, g)
                 # Pass g on: to a leaf's total, or to the node that produced x.
                 producer = x.grad_fn

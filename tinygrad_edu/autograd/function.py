@@ -114,7 +114,11 @@ class Function:
                 arrays.append(x.data if isinstance(x, Tensor) else x)
             needs = _NO_GRADS[len(inputs)] if len(inputs) < 8 else (False,) * len(inputs)
         ctx.needs_input_grad = needs
-        data = cls.forward(ctx, *arrays, **options) if options else cls.forward(ctx, *arrays)
+        try:
+            data = cls.forward(ctx, *arrays, **options) if options else cls.forward(ctx, *arrays)
+        except ValueError as error:
+            shapes = ", ".join(str(np.shape(a)) for a in arrays)
+            raise ValueError(f"{cls.__name__}: {error} (input shapes: {shapes})") from None
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = object.__new__(Tensor)
@@ -131,8 +135,9 @@ class Function:
             if st.anomaly_enabled:
                 # Drop the two innermost frames (this method and the op wrapper calling it).
                 ctx.creation_trace = "".join(traceback.format_stack()[:-2])
-            for tape in st.recording_tapes:
-                tape._record(ctx)
+            if tapes:
+                for tape in tapes:
+                    tape._record(ctx)
         return out
 
     def save_for_backward(self, *values: Any) -> None:
