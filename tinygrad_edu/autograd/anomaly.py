@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .grad_mode import state
+from .grad_mode import StateSwitch, state
 
 
-class detect_anomaly:
+class detect_anomaly(StateSwitch):
     """Inside this block, every op records where in your code it was created, and the backward
     pass checks each gradient as it is produced: the first NaN or inf raises a RuntimeError that
     names the op and shows that place. It costs time, so use it for debugging only.
@@ -13,26 +13,10 @@ class detect_anomaly:
     Usable as ``with detect_anomaly():`` and as a decorator; ``check_nan=False`` turns it off.
     """
 
+    flag = "anomaly_enabled"
+
     def __init__(self, check_nan: bool = True) -> None:
-        self._mode = bool(check_nan)
-        self._saved: list[bool] = []
-
-    def __enter__(self) -> None:
-        self._saved.append(state.anomaly_enabled)
-        state.anomaly_enabled = self._mode
-
-    def __exit__(self, *exc: object) -> None:
-        state.anomaly_enabled = self._saved.pop()
-
-    def __call__(self, fn):
-        import functools
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self._mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        super().__init__(bool(check_nan))
 
 
 def set_detect_anomaly(mode: bool) -> None:

@@ -52,6 +52,7 @@ def run_backward(
     handed_out = {id(g.data) for g in root_grads}
 
     def deliver(tensor: "Tensor", grad: "Tensor") -> None:
+        """Pass a gradient on: into a leaf's total, or to the node that produced ``tensor``."""
         nonlocal tiebreak
         node = tensor.grad_fn
         if node is None or (recorded is not None and id(node) not in recorded):
@@ -100,22 +101,7 @@ def run_backward(
                 if (type(g) is not Tensor or g.data.shape != x.data.shape
                         or g.data.dtype != x.data.dtype or check_finite):
                     g = _fit_to_input(node, x, g)
-                # Pass g on: to a leaf's total, or to the node that produced x.
-                producer = x.grad_fn
-                if producer is None or (recorded is not None and id(producer) not in recorded):
-                    entry = leaf_grads.get(id(x))
-                    if entry is None:
-                        leaf_grads[id(x)] = [x, g]
-                    else:
-                        entry[1] = entry[1] + g
-                else:
-                    pending = node_grads.get(producer)
-                    if pending is None:
-                        node_grads[producer] = g
-                        heapq.heappush(heap, (-producer.generation, tiebreak, producer))
-                        tiebreak += 1
-                    else:
-                        node_grads[producer] = pending + g
+                deliver(x, g)
             if not retain_graph:
                 node._saved = _RELEASED
 

@@ -29,40 +29,44 @@ def is_grad_enabled() -> bool:
     return state.grad_enabled
 
 
-class _GradModeContext:
-    """A grad-mode switch usable as a context manager and as a decorator.
+class StateSwitch:
+    """Sets one thread-local flag for a ``with`` block or a decorated function.
 
-    Each ``with`` saves the mode it found and restores exactly that on exit, so switches nest:
+    Each ``with`` saves the value it found and restores exactly that on exit, so switches nest:
     ``no_grad`` inside ``enable_grad`` inside ``no_grad`` restores each state in turn.
     """
+
+    flag = "grad_enabled"
 
     def __init__(self, mode: bool) -> None:
         self._mode = mode
         self._saved: list[bool] = []
 
     def __enter__(self) -> None:
-        self._saved.append(state.grad_enabled)
-        state.grad_enabled = self._mode
+        self._saved.append(getattr(state, self.flag))
+        setattr(state, self.flag, self._mode)
 
     def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._saved.pop()
+        setattr(state, self.flag, self._saved.pop())
 
     def __call__(self, fn: F) -> F:
-        mode = self._mode
+        flag, mode = self.flag, self._mode
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            before = state.grad_enabled
-            state.grad_enabled = mode
+            before = getattr(state, flag)
+            setattr(state, flag, mode)
             try:
                 return fn(*args, **kwargs)
             finally:
-                state.grad_enabled = before
+                setattr(state, flag, before)
 
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeContext):
+
+
+class no_grad(StateSwitch):
     """Run ops without recording them: for inference and for parameter updates.
 
     ``with no_grad(): ...`` or ``@no_grad()`` on a function.
@@ -72,14 +76,14 @@ class no_grad(_GradModeContext):
         super().__init__(False)
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(StateSwitch):
     """Record ops again, e.g. inside a ``no_grad`` region."""
 
     def __init__(self) -> None:
         super().__init__(True)
 
 
-class set_grad_enabled(_GradModeContext):
+class set_grad_enabled(StateSwitch):
     """Switch recording on or off: ``with set_grad_enabled(is_training): ...``.
 
     As in PyTorch, calling it as a plain function switches the mode at once, for the rest of the
