@@ -20,8 +20,8 @@ import numpy as np
 
 import tinygrad_edu
 from tinygrad_edu import GradientTape, Tensor
+from tinygrad_edu.optim import Adam
 from tinygrad_edu.solvers import least_squares
-from tinygrad_edu.solvers.first_order import default_adam
 
 
 def textbook_loop(lr: float, max_iter: int, seed: int, tol: float) -> tuple:
@@ -29,7 +29,7 @@ def textbook_loop(lr: float, max_iter: int, seed: int, tol: float) -> tuple:
     tinygrad_edu.manual_seed(seed)
     x = tinygrad_edu.rand(1, requires_grad=True)     # random starting values, as in the book
     y = tinygrad_edu.rand(1, requires_grad=True)
-    optimizer = default_adam()([x, y], lr)           # tinygrad_edu.optim.Adam when available
+    optimizer = Adam([x, y], lr=lr)
 
     history = []
     previous_loss = float("inf")
@@ -39,8 +39,7 @@ def textbook_loop(lr: float, max_iter: int, seed: int, tol: float) -> tuple:
             y2 = 10 * x + 25 * y - 250
             loss = y1 * y1 + y2 * y2
         dx, dy = tape.gradient(loss, [x, y])
-        x.grad, y.grad = dx, dy                      # optimizer.apply_gradients(zip(...))
-        optimizer.step()
+        optimizer.apply_gradients(zip([dx, dy], [x, y]))
         current = loss.item()
         history.append(current)
         if abs(current - previous_loss) < tol:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Tensor
 from tinygrad_edu.solvers import LeastSquaresResult, least_squares
-from tinygrad_edu.solvers.first_order import GradientDescent, NumpyAdam
+from tinygrad_edu.optim import SGD
 from tinygrad_edu.solvers.problem import Problem
 
 
@@ -53,27 +53,12 @@ def test_gd_default_learning_rate_is_stable():
                                                    result.loss_history[1:]))
 
 
-def test_numpy_adam_matches_the_formula():
-    p = Tensor(np.array([1.0, -2.0]), requires_grad=True)
-    opt = NumpyAdam([p], lr=0.1)
-    grads = [np.array([0.5, -1.0]), np.array([0.2, 0.3])]
-    m = v = np.zeros(2)
-    expected = np.array([1.0, -2.0])
-    for t, g in enumerate(grads, start=1):
-        p.grad = Tensor(g)
-        opt.step()
-        m = 0.9 * m + 0.1 * g
-        v = 0.999 * v + 0.001 * g * g
-        expected = expected - 0.1 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
-    np.testing.assert_allclose(p.data, expected, rtol=1e-12)
-
-
 def test_custom_optimizer_factory_is_used():
     made = []
 
     def factory(params, lr):
         made.append(lr)
-        return GradientDescent(params, lr)
+        return SGD(params, lr)
 
     result = least_squares(lambda x: [x - 3], [0.0], method="adam", optimizer=factory, lr=0.25,
                            tol=1e-20, max_iter=200)
@@ -126,7 +111,7 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="unknown method"):
         least_squares(textbook, [0, 0], method="newton")
     with pytest.raises(ValueError, match="method='adam'"):
-        least_squares(textbook, [0, 0], optimizer=GradientDescent)
+        least_squares(textbook, [0, 0], optimizer=SGD)
     with pytest.raises(ValueError, match="1-D"):
         least_squares(textbook, np.zeros((2, 2)))
     with pytest.raises(TypeError, match="numbers"):

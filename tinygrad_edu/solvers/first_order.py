@@ -12,72 +12,10 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .problem import Problem, sum_of_squares
 
 OptimizerFactory = Callable[[List[Tensor], float], Any]
-
-
-class GradientDescent:
-    """Plain gradient descent, ``p -= lr * p.grad``, with the optimizer interface
-    (``zero_grad``/``step``) so the loop treats it like any other."""
-
-    def __init__(self, params: Sequence[Tensor], lr: float) -> None:
-        self.params, self.lr = list(params), lr
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    def step(self) -> None:
-        with no_grad():
-            for p in self.params:
-                if p.grad is not None:
-                    p.data -= self.lr * p.grad.data
-
-
-class NumpyAdam:
-    """Adam (Kingma & Ba, 2015) in NumPy, used when ``tinygrad_edu.optim`` is not installed.
-
-    m and v are running means of the gradient and its square; dividing by ``1 - beta^t`` undoes
-    their bias towards the zero they start from.
-    """
-
-    def __init__(self, params: Sequence[Tensor], lr: float = 1e-3,
-                 betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
-        self.params, self.lr, self.betas, self.eps = list(params), lr, betas, eps
-        self.m = [np.zeros_like(p.data) for p in self.params]
-        self.v = [np.zeros_like(p.data) for p in self.params]
-        self.t = 0
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    def step(self) -> None:
-        self.t += 1
-        beta1, beta2 = self.betas
-        for p, m, v in zip(self.params, self.m, self.v):
-            if p.grad is None:
-                continue
-            g = p.grad.data
-            m *= beta1
-            m += (1 - beta1) * g
-            v *= beta2
-            v += (1 - beta2) * g * g
-            m_hat = m / (1 - beta1 ** self.t)
-            v_hat = v / (1 - beta2 ** self.t)
-            p.data -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(p.data.dtype)
-
-
-def default_adam() -> OptimizerFactory:
-    """``tinygrad_edu.optim.Adam`` when that package exists, else ``NumpyAdam``."""
-    try:
-        from ..optim import Adam  # type: ignore[attr-defined]
-    except ImportError:
-        return NumpyAdam
-    return Adam
 
 
 def safe_learning_rate(jacobian: np.ndarray) -> float:

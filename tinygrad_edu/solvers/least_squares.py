@@ -7,7 +7,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from .first_order import GradientDescent, default_adam, minimise, safe_learning_rate
+from ..optim import SGD, Adam
+from .first_order import minimise, safe_learning_rate
 from .newton import gauss_newton, levenberg_marquardt
 from .problem import Problem, ResidualFn
 from .result import LeastSquaresResult
@@ -43,8 +44,8 @@ def least_squares(residuals: ResidualFn, x0: Any, method: str = "lm", tol: float
             for linear residuals) and "adam" (default 0.1).
         optimizer: for the first-order loop, a factory ``optimizer(params, lr)`` returning an
             object with ``zero_grad()`` and ``step()`` (PyTorch's optimizer interface, e.g.
-            ``tinygrad_edu.optim.SGD``). Default for "adam": ``tinygrad_edu.optim.Adam`` if
-            present, else a small NumPy Adam.
+            ``tinygrad_edu.optim.RMSprop``). Defaults: ``tinygrad_edu.optim.SGD`` for "gd",
+            ``tinygrad_edu.optim.Adam`` for "adam".
         exact_tol: the residual norm below which the solution counts as exact.
         dtype: the float dtype of the first-order loop (the Newton-type methods always use
             float64, and the final diagnostics are always computed in float64).
@@ -86,9 +87,9 @@ def _run(problem: Problem, method: str, tol: float, max_iter: int,
         if optimizer is not None:
             factory = optimizer
         elif method == "gd":
-            factory = GradientDescent
+            factory = SGD  # plain gradient descent: no momentum, no decay
         else:
-            factory = default_adam()
+            factory = Adam
         if lr is None:
             if method == "gd":
                 _, jac = problem.residuals_and_jacobian(problem.x0)
