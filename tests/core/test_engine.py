@@ -297,3 +297,25 @@ def test_in_place_change_of_a_parameter_needs_no_grad():
         w -= tg.Tensor([0.5, 0.5])
     np.testing.assert_allclose(w.data, [0.5, 1.5])
     assert w.is_leaf and w.requires_grad
+
+
+def test_hook_errors_are_explained():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.Tensor(1.0).register_hook(lambda g: g)
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: tg.Tensor([1.0]))
+    with pytest.raises(RuntimeError, match=r"hook.*shape \(2,\)"):
+        (x * 2).sum().backward()
+
+
+def test_grad_of_an_input_that_does_not_require_grad_is_refused():
+    x = tg.Tensor(1.0, requires_grad=True)
+    c = tg.Tensor(2.0)
+    with pytest.raises(RuntimeError, match=r"input 1.*requires_grad=True"):
+        tg.autograd.grad(x * c, [x, c])
+
+
+def test_requires_grad_cannot_be_switched_off_on_a_computed_tensor():
+    y = tg.Tensor(1.0, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="detach"):
+        y.requires_grad = False
