@@ -49,7 +49,7 @@ def _seed_gradients(roots: list, given: Optional[Sequence[Any]], op: str) -> lis
                     f"{op}: the output has shape {root.shape}, and a gradient can be implied only "
                     "for a scalar output; pass gradient= (d loss / d output, of the output's "
                     "shape) or reduce the output first, e.g. y.sum().backward()")
-            seeds.append(Tensor._from_op(np.ones_like(root.data)))
+            seeds.append(Tensor._from_op(np.ones(root.data.shape, root.data.dtype)))
         else:
             g = g if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=root.dtype))
             if g.shape != root.shape:
