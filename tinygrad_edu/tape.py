@@ -7,6 +7,7 @@ those nodes, so, as in TensorFlow, anything computed before the block is a const
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
@@ -43,6 +44,7 @@ class GradientTape:
         self.watch_accessed_variables = watch_accessed_variables
         self._watched: dict = {}          # id -> tensor (held, so that ids stay unique)
         self._nodes: list = []            # the nodes recorded inside the block, in order
+        self._outputs: list = []          # a weak reference to each node's output
         self._recorded_ids: set = set()
         self._recording = False
         self._used = False
@@ -62,9 +64,10 @@ class GradientTape:
         self._recording = False
         state.recording_tapes = tuple(t for t in state.recording_tapes if t is not self)
 
-    def _record(self, node: Any) -> None:
+    def _record(self, node: Any, output: Tensor) -> None:
         self._nodes.append(node)
         self._recorded_ids.add(id(node))
+        self._outputs.append(weakref.ref(output))  # for draw_graph; the tape does not keep it
 
     def watch(self, tensor: Union[Tensor, Sequence[Tensor]]) -> None:
         """Differentiate with respect to ``tensor`` even though it does not require grad
@@ -106,6 +109,7 @@ class GradientTape:
     def reset(self) -> None:
         """Forget everything recorded so far (the tape keeps recording if inside its block)."""
         self._nodes.clear()
+        self._outputs.clear()
         self._recorded_ids.clear()
         self._watched.clear()
         self._used = False
@@ -136,7 +140,8 @@ class GradientTape:
                 "non-persistent tape forgets them in gradient(): draw before calling gradient(), "
                 "or create the tape with GradientTape(persistent=True)")
         roots = _root_list((target,)) if target is not None else []
-        return _draw(roots, nodes=() if target is not None else list(self._nodes),
+        return _draw(roots, nodes=() if target is not None else list(zip(self._nodes,
+                                                                        self._outputs)),
                      recorded=set(self._recorded_ids), sources=set(self._watched), **options)
 
     # --- differentiating ----------------------------------------------------------------------
@@ -179,6 +184,7 @@ class GradientTape:
         grads = [g if self._is_watched(s) else None for s, g in zip(flat_sources, grads)]
         if not self.persistent:
             self._nodes.clear()
+            self._outputs.clear()
             self._recorded_ids.clear()
         return _unflatten(sources, grads)
 

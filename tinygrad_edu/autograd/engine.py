@@ -65,6 +65,7 @@ def run_backward(
         pending = node_grads.get(node)
         if pending is None:
             node_grads[node] = grad
+            node._output = tensor  # lent to the node until its backward has run
             heapq.heappush(heap, (-node.generation, tiebreak, node))
             tiebreak += 1
         else:
@@ -80,9 +81,9 @@ def run_backward(
             node = heapq.heappop(heap)[2]
             grad = node_grads.pop(node)
             if node.output_watched:
-                grad = _visit_watched_output(node.output, grad, capture, handed_out)
+                grad = _visit_watched_output(node._output, grad, capture, handed_out)
             if capture:
-                slot = source_slot.get(id(node._output_ref()))
+                slot = source_slot.get(id(node._output))
                 if slot is not None:
                     captured[slot] = grad
             if node._saved is _RELEASED:
@@ -102,6 +103,7 @@ def run_backward(
                         or g.data.dtype != x.data.dtype or check_finite):
                     g = _fit_to_input(node, x, g)
                 deliver(x, g)
+            node._output = None
             if not retain_graph:
                 node._saved = _RELEASED
 
@@ -116,6 +118,8 @@ def run_backward(
                 _accumulate(tensor, grad, create_graph, handed_out)
     finally:
         state.grad_enabled = before
+        for node in node_grads:  # nodes an error left unvisited give back their output
+            node._output = None
 
     if capture:
         if not create_graph:

@@ -10,8 +10,8 @@ methods:
 
 Calling ``MyOp.apply(*inputs, **options)`` runs forward and, when some input requires grad and
 grad mode is on, makes the ``ctx`` object the output's ``grad_fn``: the node of the graph. A node
-holds its inputs strongly and its output weakly, so a graph is freed as soon as its root is,
-without waiting for the cycle collector.
+holds its inputs but not its output, so the graph has no reference cycles and is freed as soon
+as its root is, without waiting for the cycle collector.
 
 Example: a new op ``cube`` whose derivative is ``3 x^2``::
 
@@ -32,7 +32,6 @@ Example: a new op ``cube`` whose derivative is ``3 x^2``::
 from __future__ import annotations
 
 import traceback
-import weakref
 from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
@@ -64,7 +63,7 @@ class Function:
     """
 
     __slots__ = ("inputs", "needs_input_grad", "options", "generation", "_saved",
-                 "_output_ref", "__dict__", "__weakref__")
+                 "_output", "__dict__", "__weakref__")
     # Rarely changed, so class-level defaults rather than slots every op must fill in.
     output_watched: bool = False   # a hook or retain_grad() waits for the output's gradient
     creation_trace: Optional[str] = None   # where the op was created, under detect_anomaly
@@ -113,7 +112,7 @@ class Function:
             for x in inputs:
                 arrays.append(x.data if isinstance(x, Tensor) else x)
             needs = _NO_GRADS[len(inputs)] if len(inputs) < 8 else (False,) * len(inputs)
-        ctx.needs_input_grad = needs
+        ctx.needs_input_grad = tuple(needs)  # a tuple of bools leaves the cycle collector
         try:
             data = cls.forward(ctx, *arrays, **options) if options else cls.forward(ctx, *arrays)
         except ValueError as error:
@@ -129,7 +128,9 @@ class Function:
             ctx.inputs = inputs
             ctx.options = options
             ctx.generation = generation + 1
-            ctx._output_ref = weakref.ref(out)
+            # The node does not keep its output: that would be a reference cycle. The backward
+            # sweep, which reaches every node through its output, lends it for the call.
+            ctx._output = None
             out._requires_grad = True
             out.grad_fn = ctx
             if st.anomaly_enabled:
@@ -137,7 +138,7 @@ class Function:
                 ctx.creation_trace = "".join(traceback.format_stack()[:-2])
             if tapes:
                 for tape in tapes:
-                    tape._record(ctx)
+                    tape._record(ctx, out)
         return out
 
     def save_for_backward(self, *values: Any) -> None:
@@ -152,7 +153,7 @@ class Function:
         if self._saved is _RELEASED:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
         saved = self._saved or ()
-        out = self._output_ref() if hasattr(self, "_output_ref") else None
+        out = getattr(self, "_output", None)
         resolved = []
         for value in saved:
             if isinstance(value, np.ndarray):
@@ -168,10 +169,10 @@ class Function:
 
     @property
     def output(self) -> "Tensor":
-        """The Tensor this node produced (alive whenever backward reaches the node)."""
-        out = self._output_ref()
-        if out is None:  # pragma: no cover - the backward sweep always holds it
-            raise RuntimeError(f"{self.name}: the output tensor no longer exists")
+        """The Tensor this node produced; available inside ``backward``."""
+        out = getattr(self, "_output", None)
+        if out is None:
+            raise RuntimeError(f"{self.name}: ctx.output is only available inside backward()")
         return out
 
     @property

@@ -75,7 +75,8 @@ def trace(roots: Iterable[Tensor], *, max_nodes: int, nodes: Iterable[Function] 
     Args:
         roots: tensors drawn as outputs.
         max_nodes: raise ``GraphTooLargeError`` as soon as more nodes than this are found.
-        nodes: ops to draw even when no root reaches them (a GradientTape's recorded ops).
+        nodes: ``(op, weak reference to its output)`` pairs to draw even when no root reaches
+            them (a GradientTape's recorded ops).
         recorded: ids of the ops to follow; a tensor made by any other op is drawn as a leaf
             (how a GradientTape sees values computed outside its block). None follows all.
         sources: ids of tensors to style as parameters although they do not require grad
@@ -133,10 +134,10 @@ def trace(roots: Iterable[Tensor], *, max_nodes: int, nodes: Iterable[Function] 
     for root in roots:
         key = tensor_key(root)
         out.tensors[int(key[1:])].is_output = True
-    for node in nodes:
+    for node, output_ref in nodes:
         if not follows(node):
             continue
-        alive = node._output_ref()
+        alive = output_ref()
         if alive is not None:
             tensor_key(alive)
         elif id(node) not in op_keys:
