@@ -19,6 +19,7 @@ from ..viz import draw_graph, render
 from ..viz.render import FORMATS
 from .errors import UsageError
 from .files import prepare_output
+from .help import HelpFormatter
 from .values import Value, parse_assignments
 
 EXAMPLES = """\
@@ -40,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "the one of 'solve': + - * / ^, implicit multiplication (2x), sin cos tan "
                     "exp log sqrt abs tanh, pi and e. Needs the Graphviz 'dot' program for "
                     "svg/png/pdf; without it the DOT source is written instead.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EXAMPLES, formatter_class=HelpFormatter)
     p.add_argument("expression", help="e.g. 'tanh(w*x + b)'")
     p.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", dest="values",
                    help="the value of every variable, e.g. --set w=0.5 x=2 b=0.1; a "

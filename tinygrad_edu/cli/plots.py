@@ -34,6 +34,7 @@ def _without_matplotlib(path: Path, panels: Sequence[Panel]) -> Path:
 
 def _matplotlib_panels(path: Path, panels: Sequence[Panel]) -> Path:
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(5 * len(panels), 3.6), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
@@ -45,6 +46,7 @@ def _matplotlib_panels(path: Path, panels: Sequence[Panel]) -> Path:
             ax.set_yscale("log")
         ax.set_title(panel.title)
         ax.set_xlabel(panel.xlabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # epochs and iterations
         ax.grid(alpha=0.3)
         ax.legend()
     fmt = path.suffix[1:].lower() or "png"

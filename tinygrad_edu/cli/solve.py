@@ -10,6 +10,7 @@ from typing import List, Tuple
 from ..solvers import METHODS, EquationSyntaxError, parse_equation, solve
 from .errors import UsageError
 from .files import read_text
+from .help import HelpFormatter
 from .plots import loss_panel, plot_panels
 from .values import parse_assignments
 
@@ -33,7 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "'#' starts a comment), or from standard input (when no equation is given "
                     "and stdin is not a terminal, or when an argument is '-'). Several "
                     "equations on one line are separated by ';'.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EXAMPLES, formatter_class=HelpFormatter)
     p.add_argument("equations", nargs="*", metavar="EQUATION",
                    help="an equation such as '10x + 25y = 250' (no '=' means '= 0'); '-' reads "
                         "standard input")

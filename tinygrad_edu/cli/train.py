@@ -18,6 +18,7 @@ from ..serialization import save
 from ..training import History, evaluate, fit
 from .errors import CommandError, UsageError
 from .files import prepare_output
+from .help import HelpFormatter
 from .plots import plot_history
 
 DATASETS = ("iris", "mnist", "fashion-mnist")
@@ -44,8 +45,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "the other 30. MNIST and Fashion-MNIST: 784-128-10, tested on the 10,000 "
                     "test images; the IDX .gz files are read from --data-dir, else from the "
                     "cache (downloaded if missing).",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("dataset", choices=DATASETS)
+        epilog=EXAMPLES, formatter_class=HelpFormatter)
+    p.add_argument("dataset", choices=DATASETS, help="the data set")
     p.add_argument("--epochs", type=int, metavar="N",
                    help="passes over the training data (default: 60 for iris, 3 otherwise)")
     p.add_argument("--batch-size", type=int, metavar="N",
