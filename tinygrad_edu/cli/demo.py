@@ -148,14 +148,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"   largest difference from NumPy: {worst:.1e}\n")
 
     print(f"2. A 4-16-3 MLP trained on Iris with Adam ({150 - IRIS_TEST} flowers; "
-          f"{IRIS_TEST} held out)\n", flush=True)
+          f"{IRIS_TEST} held out)", flush=True)
     trained = train_model("iris", epochs=args.epochs, seed=args.seed,
                           progress=not args.no_progress)
     correct = round(trained.test_accuracy * trained.test_size)
     print(f"\n   held-out accuracy: {trained.test_accuracy:.2%} ({correct}/{trained.test_size} "
           f"flowers), final training loss {trained.history.history['loss'][-1]:.4f}\n")
 
-    print("3. Drawings")
+    print("3. Drawing the computation graphs and the training curves")
     drawings = Drawings(out)
     draw_neuron(drawings)
     draw_iris_loss(drawings, trained.model, trained.test_x, trained.test_y)
