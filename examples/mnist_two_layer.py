@@ -5,13 +5,14 @@ learning rate 0.1, 17 epochs (the book's 10,000 iterations). The hidden activati
 by default, not the book's sigmoid: with this fixed budget the sigmoid net learns slowly (its
 derivative is at most 1/4, so every gradient through it shrinks) and ends near 95% test
 accuracy, as the book's own curves do, while ReLU passes gradients through unchanged where
-active and reaches 97% in 13 epochs. ``--activation sigmoid`` gives the book's net. Written here in PyTorch style with tinygrad_edu.nn: the model is a
-Module, the loss F.cross_entropy, the update optim.SGD, and each step is forward, loss,
-zero_grad, backward, step. After each epoch the training loss and the training and test accuracy
-are printed; --plot saves the curves.
+active and reaches 97% in 13 epochs. ``--activation sigmoid`` gives the book's net.
+
+Written in PyTorch style with tinygrad_edu.nn: the model is a Module, the loss F.cross_entropy,
+the update optim.SGD, and each step is forward, loss, zero_grad, backward, step. After each
+epoch the training loss and the training and test accuracy are printed; --plot saves the curves.
 
 Run:  python examples/mnist_two_layer.py --data-dir /path/to/mnist
-      python examples/mnist_two_layer.py --activation relu --plot curves.png
+      python examples/mnist_two_layer.py --plot curves.png --save two_layer.npz
 """
 
 from __future__ import annotations
