@@ -107,6 +107,9 @@ def save_figure(fig, path: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as out:
             fig.savefig(out, format=path.suffix[1:].lower() or "png", dpi=100)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
