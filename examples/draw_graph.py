@@ -12,19 +12,14 @@ Needs the Graphviz ``dot`` program (Debian/Ubuntu: apt-get install graphviz).
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, nn
+from tinygrad_edu.nn import functional as F
 from tinygrad_edu.viz import draw_graph, render
-
-try:
-    from tinygrad_edu import nn
-except ImportError:   # tinygrad_edu.nn not installed: a minimal model from Tensors below
-    nn = None
 
 
 def neuron(out_dir: Path) -> Path:
@@ -48,52 +43,24 @@ def equation_loss(out_dir: Path) -> Path:
                   out_dir / "equation_loss.svg")
 
 
-# --- models: tinygrad_edu.nn when present, plain Tensors otherwise --------------------------------
+# --- models ------------------------------------------------------------------------------------
 
-def _uniform(shape: tuple, fan_in: int) -> Tensor:
-    """PyTorch's default Linear initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-    bound = 1.0 / math.sqrt(fan_in)
-    data = tg.random.generator().uniform(-bound, bound, shape).astype(np.float32)
-    return Tensor(data, requires_grad=True)
+class TwoLayerNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.fc2 = nn.Linear(8, 3)
 
-
-def _linear_params(prefix: str, n_in: int, n_out: int) -> dict:
-    return {f"{prefix}.weight": _uniform((n_out, n_in), n_in),
-            f"{prefix}.bias": _uniform((n_out,), n_in)}
-
-
-def _cross_entropy(logits: Tensor, labels: np.ndarray) -> Tensor:
-    """Mean softmax cross-entropy from core ops (what nn.functional.cross_entropy computes)."""
-    log_probs = logits.log_softmax(axis=1)
-    return -log_probs[np.arange(len(labels)), labels].mean()
-
-
-def _loss(logits: Tensor, labels: np.ndarray) -> Tensor:
-    if nn is not None:
-        return nn.functional.cross_entropy(logits, Tensor(labels))
-    return _cross_entropy(logits, labels)
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fc2(F.relu(self.fc1(x)))
 
 
 def two_layer_loss() -> tuple:
     """(loss, params) of a 4-8-3 net with ReLU on 6 samples."""
     x = tg.randn(6, 4)
-    labels = np.array([0, 1, 2, 0, 1, 2])
-    if nn is not None:
-        class TwoLayerNet(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.fc1 = nn.Linear(4, 8)
-                self.fc2 = nn.Linear(8, 3)
-
-            def forward(self, x: Tensor) -> Tensor:
-                return self.fc2(self.fc1(x).relu())
-
-        model = TwoLayerNet()
-        return _loss(model(x), labels), dict(model.named_parameters())
-    p = {**_linear_params("fc1", 4, 8), **_linear_params("fc2", 8, 3)}
-    h = (x @ p["fc1.weight"].T + p["fc1.bias"]).relu()
-    logits = h @ p["fc2.weight"].T + p["fc2.bias"]
-    return _loss(logits, labels), p
+    labels = Tensor(np.array([0, 1, 2, 0, 1, 2]))
+    model = TwoLayerNet()
+    return F.cross_entropy(model(x), labels), dict(model.named_parameters())
 
 
 def two_layer_net(out_dir: Path) -> Path:
@@ -105,27 +72,14 @@ def two_layer_net(out_dir: Path) -> Path:
 def deep_net_loss(activation: str, depth: int, width: int, x: Tensor,
                   labels: np.ndarray) -> tuple:
     """(loss, params) of ``depth`` hidden layers of ``width`` units, then a 3-class head."""
-    if nn is not None:
-        act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]
-        layers = []
-        n_in = x.shape[1]
-        for _ in range(depth):
-            layers += [nn.Linear(n_in, width), act()]
-            n_in = width
-        model = nn.Sequential(*layers, nn.Linear(width, 3))
-        return _loss(model(x), labels), dict(model.named_parameters())
-    params = {}
-    h, n_in = x, x.shape[1]
-    for i in range(depth):
-        # Names as nn.Sequential gives them: layer 2i is the Linear, 2i+1 the activation.
-        p = _linear_params(str(2 * i), n_in, width)
-        params.update(p)
-        h = getattr(h @ p[f"{2 * i}.weight"].T + p[f"{2 * i}.bias"], activation)()
+    act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]
+    layers = []
+    n_in = x.shape[1]
+    for _ in range(depth):
+        layers += [nn.Linear(n_in, width), act()]
         n_in = width
-    head = _linear_params(str(2 * depth), width, 3)
-    params.update(head)
-    logits = h @ head[f"{2 * depth}.weight"].T + head[f"{2 * depth}.bias"]
-    return _loss(logits, labels), params
+    model = nn.Sequential(*layers, nn.Linear(width, 3))
+    return F.cross_entropy(model(x), Tensor(labels)), dict(model.named_parameters())
 
 
 def gradient_flow(out_dir: Path, depth: int = 6, width: int = 16) -> tuple:
@@ -152,7 +106,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     args = parser.parse_args()
     tg.manual_seed(args.seed)
-    print("models from", "tinygrad_edu.nn" if nn is not None else "plain Tensors (no nn)")
     for draw in (neuron, equation_loss, two_layer_net):
         print("wrote", draw(args.out_dir))
     path, first = gradient_flow(args.out_dir)

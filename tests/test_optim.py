@@ -406,3 +406,23 @@ def test_random_hyperparameters_match_reference(case, shape, seed):
     run(cls(params, **kw), params, grads)
     expected = ref(start, [g[0] for g in grads], **kw)
     np.testing.assert_allclose(params[0].data, expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(256, 300), (32769,), (300, 256)])
+def test_sgd_large_parameters_use_the_same_rule(shape):
+    """Large contiguous parameters are updated block by block; the result must be exactly
+    param - lr * grad (also with momentum), and .grad must be left untouched."""
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal(shape).astype(np.float32)
+    grads = [rng.standard_normal(shape).astype(np.float32) for _ in range(2)]
+    for momentum in (0.0, 0.9):
+        p = Tensor(data.copy(), requires_grad=True)
+        opt = optim.SGD([p], lr=0.1, momentum=momentum)
+        expected, buf = data.copy(), None
+        for g in grads:
+            p.grad = Tensor(g.copy())
+            opt.step()
+            assert np.array_equal(p.grad.data, g)
+            buf = g.copy() if buf is None or momentum == 0 else buf * np.float32(momentum) + g
+            expected -= buf * np.float32(0.1)
+        np.testing.assert_array_equal(p.data, expected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import effective_grad
+from ._common import effective_grad, sub_scaled_
 from .optimizer import Optimizer, ParamsLike, _check_nonneg, required
 
 
@@ -62,4 +62,4 @@ class SGD(Optimizer):
                 g = buf * mu + g
             else:
                 g = buf
-        param -= g * lr
+        sub_scaled_(param, g, lr)
