@@ -13,6 +13,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 import tinygrad_edu as tg
+from tinygrad_edu.utils import atomic_write
 
 Arrays = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -98,20 +99,8 @@ def pyplot(script: str) -> Optional[object]:
 
 
 def save_figure(fig, path: Path) -> Path:
-    """Write a figure atomically: a temporary file in the same folder, then os.replace."""
-    import os
-    import tempfile
+    """Write a figure atomically (a temporary file in the same folder, then a rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            fig.savefig(out, format=path.suffix[1:].lower() or "png", dpi=100)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_write(path) as out:
+        fig.savefig(out, format=path.suffix[1:].lower() or "png", dpi=100)
     return path

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 
 import numpy as np
 
@@ -22,6 +21,7 @@ import tinygrad_edu
 from tinygrad_edu import GradientTape, Tensor
 from tinygrad_edu.optim import Adam
 from tinygrad_edu.solvers import least_squares
+from tinygrad_edu.utils import atomic_write
 
 
 def textbook_loop(lr: float, max_iter: int, seed: int, tol: float) -> tuple:
@@ -81,19 +81,9 @@ def plot(path: str, seed: int) -> None:
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    directory = os.path.dirname(os.path.abspath(path))
     suffix = os.path.splitext(path)[1] or ".png"
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=directory)   # write, then rename: atomic
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format=suffix[1:], dpi=110)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)    # mkstemp makes the file private; give normal rights
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path) as handle:   # write, then rename: never half a file
+        fig.savefig(handle, format=suffix[1:], dpi=110)
     plt.close(fig)
     for label, result in runs.items():
         print(f"{label:28s} x = {result.x[0]:.10f}  y = {result.x[1]:.10f}  "

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any, Dict, Union
 
 import numpy as np
 
 from .tensor import Tensor
+from .utils import atomic_write
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -121,21 +121,8 @@ def _decode(value: Any, arrays: Dict[str, np.ndarray]) -> Any:
 
 def _write_atomically(path: str, arrays: Dict[str, np.ndarray]) -> None:
     """Write the archive to a temporary file beside ``path``, then rename it over ``path``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.",
-                                         suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            _write_archive(file, arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_write(path) as file:
+        _write_archive(file, arrays)
 
 
 def _write_archive(file: Any, arrays: Dict[str, np.ndarray]) -> None:

@@ -9,8 +9,6 @@ logits; ``train()`` / ``eval()`` are called when it has them.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
@@ -18,6 +16,7 @@ import numpy as np
 
 from .autograd.grad_mode import no_grad
 from .tensor import Tensor
+from .utils import atomic_write
 
 Metric = Union[str, Callable[[Tensor, Tensor], float]]
 
@@ -93,14 +92,8 @@ class History:
             ax.legend()
         path = Path(path)
         fmt = path.suffix[1:].lower() or "png"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                fig.savefig(out, format=fmt, dpi=100)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_write(path) as out:
+            fig.savefig(out, format=fmt, dpi=100)
         return path
 
     def __repr__(self) -> str:

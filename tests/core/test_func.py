@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import tinygrad_edu as tg
 from tinygrad_edu import func
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Union
 
-from ..viz.render import write_atomic
+from ..utils import atomic_write_bytes
 from .errors import CommandError
 
 
@@ -27,7 +26,7 @@ def read_text(path: Union[str, Path]) -> str:
 def write_text(path: Union[str, Path], text: str) -> Path:
     """Write ``text`` atomically (creating missing folders) and return the path."""
     path = Path(path)
-    write_atomic(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"))
     return path
 
 
@@ -40,11 +39,3 @@ def prepare_output(path: Union[str, Path]) -> Path:
         raise CommandError(f"cannot create the folder {path.parent}: "
                            f"{exc.strerror or exc}") from None
     return path
-
-
-def file_mode() -> int:
-    """The permissions a new file gets from ``open`` (0666 less the umask), for temporary files
-    that ``tempfile.mkstemp`` creates private (0600) before they are moved into place."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask

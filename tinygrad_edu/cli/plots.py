@@ -4,13 +4,13 @@ paths (matplotlib is an optional extra), and a clear error for other formats."""
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..utils import atomic_write
+
 from .errors import CommandError
-from .files import file_mode, prepare_output
+from .files import prepare_output
 from .svg_chart import Panel, history_panels, write_chart_svg
 
 INSTALL_MATPLOTLIB = "pip install 'tinygrad_edu[plot]' (or pip install matplotlib)"
@@ -50,17 +50,11 @@ def _matplotlib_panels(path: Path, panels: Sequence[Panel]) -> Path:
         ax.grid(alpha=0.3)
         ax.legend()
     fmt = path.suffix[1:].lower() or "png"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp, file_mode())   # mkstemp's private 0600 is not what users expect
-        with os.fdopen(fd, "wb") as out:
+        with atomic_write(path) as out:
             fig.savefig(out, format=fmt, dpi=100)
-        os.replace(tmp, path)
     except ValueError as exc:   # matplotlib does not know the format
         raise CommandError(f"cannot draw {path}: {exc}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import urllib.request
 from pathlib import Path
 from typing import BinaryIO, Callable, Optional, Sequence
+
+from ..utils import atomic_write
 
 ENV_VAR = "TINYGRAD_EDU_DATA"
 
@@ -56,17 +57,12 @@ def download_verified(urls: Sequence[str], dest: Path,
     dest.parent.mkdir(parents=True, exist_ok=True)
     failures = []
     for url in urls:
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-        tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with atomic_write(dest, suffix=".part") as out:
                 fetch_url(url, out)
-            verify(tmp)
-            os.replace(tmp, dest)
+                out.flush()
+                verify(Path(out.name))   # a file that fails never takes dest's place
             return None
         except Exception as exc:  # network errors, HTTP errors, checksum or format errors
             failures.append(f"{url}: {type(exc).__name__}: {exc}")
-        finally:
-            if tmp.exists():
-                tmp.unlink()
     return "; ".join(failures)

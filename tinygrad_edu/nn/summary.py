@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Tuple
+from typing import TYPE_CHECKING, Any, List, Tuple
 
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .module import Module
 
 
 def _shape_of(output: Any) -> str:

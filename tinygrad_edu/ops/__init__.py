@@ -5,12 +5,17 @@ Primitives with hand-written backward live in ``elementwise``, ``reduce``, ``mov
 its gradient needs no derivation of its own.
 """
 
-from .elementwise import (abs, add, clip, cos, div, exp, leaky_relu, log, maximum, minimum, mul,
-                          neg, pow, relu, sigmoid, sin, softplus, sqrt, sub, tanh, where)
-from .linalg import matmul
-from .movement import (broadcast_to, concatenate, expand, flatten, getitem, pad, permute,
-                       reshape, split, squeeze, stack, sum_to, transpose, unsqueeze)
-from .reduce import log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
+# Everything imported here is exported through __all__ below.
+from .elementwise import (  # noqa: F401
+    abs, add, clip, cos, div, exp, leaky_relu, log, maximum, minimum, mul, neg, pow, relu,
+    sigmoid, sin, softplus, sqrt, sub, tanh, where,
+)
+from .linalg import matmul  # noqa: F401
+from .movement import (  # noqa: F401
+    broadcast_to, concatenate, expand, flatten, getitem, pad, permute, reshape, split, squeeze,
+    stack, sum_to, transpose, unsqueeze,
+)
+from .reduce import log_softmax, logsumexp, max, mean, min, softmax, std, sum, var  # noqa: F401
 
 clamp = clip
 cat = concatenate

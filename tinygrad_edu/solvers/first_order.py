@@ -8,7 +8,7 @@ backpropagation, and let an optimizer move the unknowns; stop when the loss stop
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import numpy as np
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Optional, Union
 
 import graphviz
 
 from ..tensor import Tensor
+from ..utils import atomic_write_bytes
 from .draw import draw_graph
 
 FORMATS = ("svg", "png", "pdf")
@@ -53,7 +53,7 @@ def render(graph_or_tensor: Union[graphviz.Digraph, graphviz.Source, Tensor],
     suffix = path.suffix.lower().lstrip(".")
     if format is None:
         if suffix in ("dot", "gv"):
-            write_atomic(path, graph.source.encode("utf-8"))
+            atomic_write_bytes(path, graph.source.encode("utf-8"))
             return path
         if not suffix:
             path, suffix = path.with_suffix(".svg"), "svg"
@@ -70,41 +70,19 @@ def render(graph_or_tensor: Union[graphviz.Digraph, graphviz.Source, Tensor],
         raise _not_found(graph, path) from error
     except subprocess.CalledProcessError as error:
         dot_path = path.with_suffix(".dot")
-        write_atomic(dot_path, graph.source.encode("utf-8"))
+        atomic_write_bytes(dot_path, graph.source.encode("utf-8"))
         detail = (error.stderr or b"").decode("utf-8", "replace").strip()
         raise RuntimeError(f"render: Graphviz `dot` failed to draw {path.name} ({detail}); "
                            f"the DOT source is in {dot_path}") from error
-    write_atomic(path, data)
+    atomic_write_bytes(path, data)
     return path
 
 
 def _not_found(graph: graphviz.Digraph, path: Path) -> GraphvizNotFoundError:
     dot_path = path.with_suffix(".dot")
-    write_atomic(dot_path, graph.source.encode("utf-8"))
+    atomic_write_bytes(dot_path, graph.source.encode("utf-8"))
     return GraphvizNotFoundError(
         f"render: the Graphviz executable `dot` was not found on PATH, so {path} could not be "
         f"drawn. The DOT source was written to {dot_path} instead (turn it into a picture later "
         f"with `dot -T{path.suffix.lstrip('.') or 'svg'} {dot_path.name} -o {path.name}`). "
         f"{INSTALL_HINT}")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then move it into place: a reader
-    never sees half a file, and a failure leaves the old file as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())    # mkstemp's private 0600 is not what users expect
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -1,0 +1,48 @@
+"""Small helpers shared across the package."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@contextlib.contextmanager
+def atomic_write(path: PathLike, suffix: str = ".tmp") -> Iterator[IO[bytes]]:
+    """Write a file so that readers never see half of it: ``with atomic_write(p) as f: ...``.
+
+    The data goes to a temporary file beside ``path`` (``f.name`` is its path), which replaces
+    ``path`` only when the block finishes without an error; otherwise it is removed and any old
+    ``path`` is left as it was. The new file gets the usual permissions (0666 less the umask),
+    not the private 0600 of a temporary file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(handle)
+    try:
+        with open(temporary, "wb") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_bytes(path: PathLike, data: bytes) -> None:
+    """``data`` into ``path``, all or nothing (see ``atomic_write``)."""
+    with atomic_write(path) as file:
+        file.write(data)
