@@ -15,7 +15,25 @@ from typing import Callable, Sequence, Union
 from .optimizer import Optimizer
 
 
-class LRScheduler:
+class _SchedulerState:
+    """What every scheduler shares: the last rates it set, and saving/restoring its state."""
+
+    optimizer: Optimizer
+    _last_lr: list
+
+    def get_last_lr(self) -> list:
+        """The learning rates the last ``step()`` (or the constructor) set, one per group."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict:
+        """Everything but the optimizer (save the optimizer's own state_dict alongside)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.__dict__.update(state_dict)
+
+
+class LRScheduler(_SchedulerState):
     """Base class: remembers each group's starting rate (``base_lrs``) and the epoch count.
 
     Args:
@@ -53,17 +71,6 @@ class LRScheduler:
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list:
-        """The learning rates the last ``step()`` (or the constructor) set, one per group."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict:
-        """Everything but the optimizer (save the optimizer's own state_dict alongside)."""
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.__dict__.update(state_dict)
 
 
 class StepLR(LRScheduler):
@@ -156,7 +163,7 @@ class LambdaLR(LRScheduler):
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_SchedulerState):
     """Cut the rate by ``factor`` when a metric has stopped improving for ``patience`` epochs.
 
     Call ``scheduler.step(val_loss)`` once per epoch. An epoch improves on the best so far when
@@ -231,12 +238,3 @@ class ReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list:
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.__dict__.update(state_dict)
