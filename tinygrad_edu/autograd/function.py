@@ -57,6 +57,8 @@ class Function:
         needs_input_grad: one bool per input, True where a gradient must be computed.
         options: the keyword arguments of ``apply`` (``axis``, ``keepdims``...), shown in graphs.
         generation: 1 + the largest generation among the inputs' nodes: a topological order.
+        output: the Tensor the node produced (lent by the backward sweep; a node does not keep
+            its output, which would make a reference cycle).
 
     Keep small settings as attributes of ``ctx`` (they are part of the graph) and large arrays in
     ``save_for_backward`` (they are freed after backward unless ``retain_graph=True``).
@@ -184,10 +186,6 @@ class Function:
     def released(self) -> bool:
         """Whether backward has freed this node's saved arrays (without retain_graph)."""
         return self._saved is _RELEASED
-
-    def release(self) -> None:
-        """Free the saved arrays; a later backward through this node raises an error."""
-        self._saved = _RELEASED
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
