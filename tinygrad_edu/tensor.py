@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 from . import random as _random
+from .utils import RemovableHandle
 
 DTypeLike = Union[None, str, type, np.dtype]
 
@@ -64,7 +65,7 @@ class Tensor:
     # below are class-level defaults that an instance overrides in its __dict__ only when set.
     __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "__dict__", "__weakref__")
     name: Optional[str] = None
-    _hooks: Optional[list] = None
+    _hooks: Optional[dict] = None   # handle key -> hook, in registration order
     _retains_grad: bool = False
 
     # Make NumPy hand ``ndarray * Tensor`` over to ``Tensor.__rmul__`` instead of looping.
@@ -138,18 +139,17 @@ class Tensor:
         self._retains_grad = True
         self.grad_fn.output_watched = True
 
-    def register_hook(self, hook: Callable[["Tensor"], Optional["Tensor"]]) -> "_HookHandle":
+    def register_hook(self, hook: Callable[["Tensor"], Optional["Tensor"]]) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a Tensor it returns
         replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
         if not self.requires_grad:
             raise RuntimeError("register_hook: this tensor does not require grad, so no gradient "
                                "will ever reach it")
         if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
+            self._hooks = {}
         if self.grad_fn is not None:
             self.grad_fn.output_watched = True
-        return _HookHandle(self, hook)
+        return RemovableHandle(self._hooks, hook)
 
     def detach(self) -> "Tensor":
         """The same data (shared, not copied) as a new leaf outside any graph."""
@@ -406,20 +406,6 @@ class Tensor:
     def sign(self) -> "Tensor":
         """-1, 0 or 1 per element (no gradient: its derivative is 0 almost everywhere)."""
         return Tensor._from_op(np.sign(self.data))
-
-
-class _HookHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    __slots__ = ("_tensor", "_hook")
-
-    def __init__(self, tensor: Tensor, hook: Callable) -> None:
-        self._tensor, self._hook = tensor, hook
-
-    def remove(self) -> None:
-        hooks = self._tensor._hooks
-        if hooks and self._hook in hooks:
-            hooks.remove(self._hook)
 
 
 # --- converting arguments ---------------------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator, Union
+from typing import IO, Callable, Dict, Iterator, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -46,3 +47,19 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> None:
     """``data`` into ``path``, all or nothing (see ``atomic_write``)."""
     with atomic_write(path) as file:
         file.write(data)
+
+
+_handle_ids = itertools.count()
+
+
+class RemovableHandle:
+    """Returned when a hook is registered (``Tensor.register_hook``,
+    ``Module.register_forward_hook``); ``remove()`` unregisters that hook, even if the same
+    function was registered twice."""
+
+    def __init__(self, hooks: Dict[int, Callable], hook: Callable) -> None:
+        self._hooks, self._key = hooks, next(_handle_ids)
+        hooks[self._key] = hook
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)

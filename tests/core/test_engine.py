@@ -321,3 +321,16 @@ def test_requires_grad_cannot_be_switched_off_on_a_computed_tensor():
     y = tg.Tensor(1.0, requires_grad=True) * 2
     with pytest.raises(RuntimeError, match="detach"):
         y.requires_grad = False
+
+
+def test_removing_one_of_two_registrations_of_the_same_hook_keeps_the_other():
+    x = tg.Tensor(1.0, requires_grad=True)
+
+    def double(g):
+        return g * 2
+
+    first = x.register_hook(double)
+    x.register_hook(double)
+    first.remove()
+    (x * 1).backward()
+    assert x.grad.item() == 2.0

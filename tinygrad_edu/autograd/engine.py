@@ -165,7 +165,7 @@ def _visit_watched_output(out: "Tensor", grad: "Tensor", capture: bool,
 
 
 def _run_hooks(tensor: "Tensor", grad: "Tensor") -> "Tensor":
-    for hook in tensor._hooks:
+    for hook in list(tensor._hooks.values()):
         replaced = hook(grad)
         if replaced is not None:
             if not isinstance(replaced, Tensor) or replaced.shape != grad.shape:

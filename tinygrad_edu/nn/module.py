@@ -8,18 +8,17 @@ are dotted paths of attributes (``fc1.weight``), which is what state dicts are k
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import DTypeLike, Tensor
+from ..utils import RemovableHandle
 from .parameter import Parameter
 
 
-_hook_ids = itertools.count()
 
 
 class IncompatibleKeys(NamedTuple):
@@ -28,16 +27,6 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: List[str]
     unexpected_keys: List[str]
-
-
-class RemovableHandle:
-    """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: Dict[int, Callable], key: int) -> None:
-        self._hooks, self._key = hooks, key
-
-    def remove(self) -> None:
-        self._hooks.pop(self._key, None)
 
 
 class Module:
@@ -83,9 +72,7 @@ class Module:
                               ) -> RemovableHandle:
         """Call ``hook(module, inputs, output)`` after every forward; a value it returns
         replaces the output. Returns a handle whose ``remove()`` unregisters it."""
-        key = next(_hook_ids)
-        self._forward_hooks[key] = hook
-        return RemovableHandle(self._forward_hooks, key)
+        return RemovableHandle(self._forward_hooks, hook)
 
     # --- registration --------------------------------------------------------------------------
     def _check_initialized(self, name: str) -> None:
