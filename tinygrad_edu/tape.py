@@ -44,7 +44,7 @@ class GradientTape:
         self.watch_accessed_variables = watch_accessed_variables
         self._watched: dict = {}          # id -> tensor (held, so that ids stay unique)
         self._nodes: list = []            # the nodes recorded inside the block, in order
-        self._outputs: list = []          # a weak reference to each node's output
+        self._outputs: list = []          # (weak reference, shape) of each node's output
         self._recorded_ids: set = set()
         self._recording = False
         self._used = False
@@ -67,7 +67,8 @@ class GradientTape:
     def _record(self, node: Any, output: Tensor) -> None:
         self._nodes.append(node)
         self._recorded_ids.add(id(node))
-        self._outputs.append(weakref.ref(output))  # for draw_graph; the tape does not keep it
+        # For draw_graph: the tape does not keep the output, only what a drawing needs of it.
+        self._outputs.append((weakref.ref(output), output.shape))
 
     def watch(self, tensor: Union[Tensor, Sequence[Tensor]]) -> None:
         """Differentiate with respect to ``tensor`` even though it does not require grad
@@ -139,10 +140,13 @@ class GradientTape:
                 "inside `with tape:` when an input requires grad or is watched, and a "
                 "non-persistent tape forgets them in gradient(): draw before calling gradient(), "
                 "or create the tape with GradientTape(persistent=True)")
-        roots = _root_list((target,)) if target is not None else []
-        return _draw(roots, nodes=() if target is not None else list(zip(self._nodes,
-                                                                        self._outputs)),
-                     recorded=set(self._recorded_ids), sources=set(self._watched), **options)
+        if target is not None:
+            roots, nodes = _root_list((target,)), []
+        else:
+            roots = []
+            nodes = [(node, ref, shape) for node, (ref, shape) in zip(self._nodes, self._outputs)]
+        return _draw(roots, nodes=nodes, recorded=set(self._recorded_ids),
+                     sources=set(self._watched), **options)
 
     # --- differentiating ----------------------------------------------------------------------
     def gradient(self, target: Union[Tensor, Sequence[Tensor]], sources: Structure,

@@ -460,7 +460,8 @@ def tensor(data: Any, requires_grad: bool = False, dtype: DTypeLike = None,
     return Tensor(array, requires_grad=requires_grad, name=name)
 
 
-def _shape(shape: tuple) -> tuple:
+def shape_args(shape: tuple) -> tuple:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``, as PyTorch does."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return tuple(int(n) for n in shape)
@@ -468,12 +469,12 @@ def _shape(shape: tuple) -> tuple:
 
 def zeros(*shape: Any, dtype: DTypeLike = np.float32, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return Tensor(np.zeros(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.zeros(shape_args(shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones(*shape: Any, dtype: DTypeLike = np.float32, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return Tensor(np.ones(_shape(shape), dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.ones(shape_args(shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def full(shape: Sequence[int], fill_value: float, dtype: DTypeLike = None,
@@ -481,7 +482,7 @@ def full(shape: Sequence[int], fill_value: float, dtype: DTypeLike = None,
     """A tensor filled with ``fill_value`` (float32 for a float, int64 for an int)."""
     if dtype is None:
         dtype = _to_array(fill_value, None).dtype
-    return Tensor(np.full(_shape((shape,)), fill_value, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.full(shape_args((shape,)), fill_value, dtype=dtype), requires_grad=requires_grad)
 
 
 def arange(start: float, end: Optional[float] = None, step: float = 1, dtype: DTypeLike = None,
@@ -509,19 +510,19 @@ def eye(n: int, m: Optional[int] = None, dtype: DTypeLike = np.float32,
 
 def rand(*shape: Any, dtype: DTypeLike = np.float32, requires_grad: bool = False) -> Tensor:
     """Uniform samples from [0, 1), drawn from the generator ``manual_seed`` seeds."""
-    data = _random.generator().random(_shape(shape), dtype=np.float64).astype(dtype)
+    data = _random.generator().random(shape_args(shape), dtype=np.float64).astype(dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def randn(*shape: Any, dtype: DTypeLike = np.float32, requires_grad: bool = False) -> Tensor:
     """Standard normal samples, drawn from the generator ``manual_seed`` seeds."""
-    data = _random.generator().standard_normal(_shape(shape)).astype(dtype)
+    data = _random.generator().standard_normal(shape_args(shape)).astype(dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def randint(low: int, high: int, size: Sequence[int]) -> Tensor:
     """Integers from [low, high) (int64), e.g. random class labels."""
-    return Tensor(_random.generator().integers(low, high, size=_shape((size,)), dtype=np.int64))
+    return Tensor(_random.generator().integers(low, high, size=shape_args((size,)), dtype=np.int64))
 
 
 def zeros_like(x: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:

@@ -14,16 +14,9 @@ from typing import Sequence, Union
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, shape_args
 
 Shape = Sequence[int]
-
-
-def _shape_args(shape: tuple) -> tuple:
-    """Accept both ``f(2, 3)`` and ``f((2, 3))``, as PyTorch does."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
 
 
 class Reshape(Function):
@@ -138,7 +131,7 @@ class Concatenate(Function):
 def reshape(x, *shape) -> Tensor:
     """The same elements in a new shape; one dimension may be -1 (inferred)."""
     x = as_tensor(x)
-    target = _resolve_shape(x, _shape_args(shape))
+    target = _resolve_shape(x, shape_args(shape))
     if target == x.shape:
         return x
     return Reshape.apply(x, shape=target)
@@ -158,7 +151,7 @@ def _resolve_shape(x: Tensor, shape: tuple) -> tuple:
 def permute(x, *dims) -> Tensor:
     """Axes reordered: ``x.permute(2, 0, 1)`` moves the last axis first (PyTorch's permute)."""
     x = as_tensor(x)
-    dims = _shape_args(dims)
+    dims = shape_args(dims)
     if sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not an ordering of the {x.ndim} axes of a tensor "
                          f"of shape {x.shape}")
@@ -184,7 +177,7 @@ def transpose(x, dim0: int = 0, dim1: int = 1) -> Tensor:
 def broadcast_to(x, *shape) -> Tensor:
     """Repeat ``x`` to ``shape`` by NumPy's broadcasting rules (a view, no copy)."""
     x = as_tensor(x)
-    shape = _shape_args(shape)
+    shape = shape_args(shape)
     if shape == x.shape:
         return x
     try:
@@ -201,7 +194,7 @@ def broadcast_to(x, *shape) -> Tensor:
 def expand(x, *sizes) -> Tensor:
     """PyTorch's expand: broadcast to ``sizes``, where -1 keeps a dimension's size."""
     x = as_tensor(x)
-    sizes = _shape_args(sizes)
+    sizes = shape_args(sizes)
     offset = len(sizes) - x.ndim
     if offset < 0:
         raise ValueError(f"expand: {sizes} has fewer dimensions than the tensor's shape {x.shape}")
@@ -213,7 +206,7 @@ def expand(x, *sizes) -> Tensor:
 def sum_to(x, *shape) -> Tensor:
     """Sum ``x`` down to ``shape``, undoing a broadcast from ``shape`` to ``x.shape``."""
     x = as_tensor(x)
-    shape = _shape_args(shape)
+    shape = shape_args(shape)
     if x.shape == shape:
         return x
     lead = x.ndim - len(shape)

@@ -11,7 +11,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -75,8 +74,9 @@ def trace(roots: Iterable[Tensor], *, max_nodes: int, nodes: Iterable[Function] 
     Args:
         roots: tensors drawn as outputs.
         max_nodes: raise ``GraphTooLargeError`` as soon as more nodes than this are found.
-        nodes: ``(op, weak reference to its output)`` pairs to draw even when no root reaches
-            them (a GradientTape's recorded ops).
+        nodes: ``(op, weak reference to its output, the output's shape)`` to draw even when no
+            root reaches them (a GradientTape's recorded ops; a dropped output is drawn from its
+            shape alone).
         recorded: ids of the ops to follow; a tensor made by any other op is drawn as a leaf
             (how a GradientTape sees values computed outside its block). None follows all.
         sources: ids of tensors to style as parameters although they do not require grad
@@ -134,7 +134,7 @@ def trace(roots: Iterable[Tensor], *, max_nodes: int, nodes: Iterable[Function] 
     for root in roots:
         key = tensor_key(root)
         out.tensors[int(key[1:])].is_output = True
-    for node, output_ref in nodes:
+    for node, output_ref, output_shape in nodes:
         if not follows(node):
             continue
         alive = output_ref()
@@ -143,7 +143,7 @@ def trace(roots: Iterable[Tensor], *, max_nodes: int, nodes: Iterable[Function] 
         elif id(node) not in op_keys:
             item = op_item(node)
             key = f"t{len(out.tensors)}"
-            out.tensors.append(TensorItem(key, None, node, "intermediate", result_shape(node)))
+            out.tensors.append(TensorItem(key, None, node, "intermediate", output_shape))
             count()
             out.edges.append((item.key, key))
 
@@ -173,49 +173,3 @@ def trace(roots: Iterable[Tensor], *, max_nodes: int, nodes: Iterable[Function] 
             if t.key not in consumed:
                 t.is_output = True
     return out
-
-
-_SAME_SHAPE = {"Neg", "Exp", "Log", "Sqrt", "Abs", "Sin", "Cos", "Tanh", "Sigmoid", "Relu",
-               "LeakyRelu", "Softplus", "Clip", "Cast", "Softmax", "LogSoftmax"}
-_BROADCASTING = {"Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where"}
-_REDUCING = {"Sum", "Max", "Min", "LogSumExp"}
-
-
-def result_shape(node: Function) -> Optional[tuple]:
-    """The shape of an op's output worked out from its inputs and options, for an output that
-    no longer exists; None when this op's shape rule is not known here."""
-    name = type(node).__name__
-    shapes = [np.shape(x.data if isinstance(x, Tensor) else x) for x in node.inputs]
-    options = node.options
-    try:
-        if name in _SAME_SHAPE:
-            return shapes[0]
-        if name in _BROADCASTING:
-            return tuple(np.broadcast_shapes(*shapes))
-        if name in ("Reshape", "BroadcastTo", "IndexAdd"):
-            return tuple(options["shape"])
-        if name == "Permute":
-            return tuple(shapes[0][d] for d in options["dims"])
-        if name in _REDUCING:
-            axes = options.get("axis")
-            axes = range(len(shapes[0])) if axes is None else axes
-            if options.get("keepdims"):
-                return tuple(1 if i in axes else n for i, n in enumerate(shapes[0]))
-            return tuple(n for i, n in enumerate(shapes[0]) if i not in axes)
-        if name == "MatMul":
-            return _matmul_shape(*shapes)
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-    return None
-
-
-def _matmul_shape(a: tuple, b: tuple) -> tuple:
-    """NumPy's matmul shape rule: 1-D operands act as a row / column and lose that axis."""
-    a2 = (1,) + a if len(a) == 1 else a
-    b2 = b + (1,) if len(b) == 1 else b
-    shape = tuple(np.broadcast_shapes(a2[:-2], b2[:-2])) + (a2[-2], b2[-1])
-    if len(a) == 1:       # drop the row axis a 1-D ``a`` was given
-        shape = shape[:-2] + shape[-1:]
-    if len(b) == 1:       # and the column axis of a 1-D ``b``
-        shape = shape[:-1]
-    return shape
