@@ -12,7 +12,8 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-import tinygrad_edu as tg
+from tinygrad_edu.data import DataLoader, TensorDataset
+from tinygrad_edu.training import evaluate
 from tinygrad_edu.utils import atomic_write
 
 Arrays = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -62,18 +63,10 @@ def load_mnist(args: argparse.Namespace, normalize: object = True) -> Arrays:
 
 
 def accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> float:
-    """Fraction of correct predictions, in evaluation mode and without recording a graph."""
-    was_training = getattr(model, "training", False)
-    if hasattr(model, "eval"):
-        model.eval()
-    correct = 0
-    with tg.no_grad():
-        for start in range(0, len(x), batch_size):
-            logits = model(tg.Tensor(x[start:start + batch_size]))
-            correct += int((logits.data.argmax(axis=1) == y[start:start + batch_size]).sum())
-    if was_training:
-        model.train()
-    return correct / len(x)
+    """Fraction of correct predictions (``tinygrad_edu.training.evaluate``: evaluation mode,
+    no graph recorded, the model's mode restored afterwards)."""
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size)
+    return evaluate(model, loader)["accuracy"]
 
 
 def smooth(values: np.ndarray, window: int = 19) -> np.ndarray:
