@@ -334,3 +334,81 @@ def test_removing_one_of_two_registrations_of_the_same_hook_keeps_the_other():
     first.remove()
     (x * 1).backward()
     assert x.grad.item() == 2.0
+
+
+class _ScaledSquare(Function):
+    """x^2 with both backward forms, counting which one runs."""
+
+    calls: list = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        _ScaledSquare.calls.append("tensors")
+        return grad * 2.0 * ctx.inputs[0]
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        _ScaledSquare.calls.append("arrays")
+        return grad * 2.0 * ctx.input_arrays[0]
+
+
+def test_ordinary_backward_uses_backward_arrays_and_create_graph_uses_backward():
+    x = tg.Tensor([1.0, -3.0], requires_grad=True)
+    _ScaledSquare.calls.clear()
+    _ScaledSquare.apply(x).sum().backward()
+    assert _ScaledSquare.calls == ["arrays"]
+    np.testing.assert_allclose(x.grad.data, [2.0, -6.0])
+    assert type(x.grad.data) is np.ndarray and x.grad.dtype == np.float32
+
+    _ScaledSquare.calls.clear()
+    (g,) = tg.autograd.grad(_ScaledSquare.apply(x).sum(), [x], create_graph=True)
+    assert _ScaledSquare.calls == ["tensors"] and g.requires_grad
+
+
+def test_a_subclass_that_redefines_backward_does_not_inherit_backward_arrays():
+    from tinygrad_edu.ops.elementwise import Exp
+
+    class ExpWithHalfGradient(Exp):
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.output * 0.5
+
+    assert ExpWithHalfGradient.backward_arrays is None
+    x = tg.Tensor([0.0, 1.0], requires_grad=True)
+    ExpWithHalfGradient.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 0.5 * np.exp([0.0, 1.0]), rtol=1e-6)
+
+
+def test_backward_arrays_may_return_tensors_or_numbers_and_they_are_fitted():
+    class Twice(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2.0
+
+        @staticmethod
+        def backward_arrays(ctx, grad):
+            return tg.Tensor(np.full(ctx.input_arrays[0].shape, 2.0)) * grad  # float64 Tensor
+
+    x = tg.Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    Twice.apply(x).sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.shape == (2, 3)
+    np.testing.assert_allclose(x.grad.data, 2.0)
+
+
+def test_zero_dim_gradients_arrive_as_arrays_of_the_leaf_dtype():
+    x = tg.Tensor(np.float64(0.5), requires_grad=True)
+    y = tg.Tensor(0.25, requires_grad=True)   # float32
+    ((x * 3.0).double() + (y * y).double() * x).backward()
+    for leaf in (x, y):
+        assert type(leaf.grad.data) is np.ndarray and leaf.grad.shape == ()
+        assert leaf.grad.dtype == leaf.dtype and leaf.grad.data.flags.writeable
+    np.testing.assert_allclose(x.grad.data, 3.0 + 0.0625)
+    np.testing.assert_allclose(y.grad.data, 2 * 0.25 * 0.5)

@@ -46,6 +46,8 @@ def test_gradient_matches_central_differences(spec, form, data):
     if spec.smooth:
         gradgradcheck(lambda *ts: fn(*ts, **kwargs), inputs, grad_outputs=upstream, eps=spec.eps)
 
+    _assert_backward_forms_agree(fn, kwargs, inputs, upstream)
+
     for a, original in zip(args, originals):
         np.testing.assert_array_equal(a, original, err_msg="the op changed its input")
 
@@ -66,6 +68,24 @@ def test_gradient_matches_central_differences(spec, form, data):
     for out in outputs:
         if out.grad_fn is not None:
             assert out.grad_fn.released
+
+
+def _assert_backward_forms_agree(fn, kwargs, inputs, upstream):
+    """The ordinary backward (``backward_arrays`` on bare arrays) and the recorded one
+    (``backward`` on Tensors, as create_graph uses it) must give the same gradients: gradcheck
+    proves the first, and this ties the second to it, for smooth and non-smooth ops alike."""
+    outputs = _outputs(fn(*inputs, **kwargs))
+    seeds = [tg.Tensor(u) for u in upstream]
+    on_arrays = tg.autograd.grad(list(outputs), inputs, seeds, retain_graph=True,
+                                 allow_unused=True)
+    recorded = tg.autograd.grad(list(outputs), inputs, seeds, create_graph=True,
+                                allow_unused=True)
+    for i, (a, r) in enumerate(zip(on_arrays, recorded)):
+        assert (a is None) == (r is None), f"input {i}: one backward form gives no gradient"
+        if a is not None:
+            assert a.dtype == r.dtype and a.shape == r.shape, f"input {i}"
+            np.testing.assert_allclose(a.data, r.data, rtol=1e-10, atol=1e-12,
+                                       err_msg=f"input {i}: backward forms disagree")
 
 
 def _simplest_call(spec):

@@ -5,6 +5,16 @@ produced its inputs), taken from a heap. So every node is reached after all of i
 passed their gradients to it, and the traversal is a loop, never a recursion: a chain of a
 million ops needs no deeper stack than a chain of one.
 
+The sweep runs in one of two modes:
+
+* **on arrays** (the ordinary ``backward()``): gradients travel as bare NumPy arrays (or NumPy
+  scalars, for 0-d results) and each node's ``backward_arrays`` computes on them; a node that
+  only has the Tensor-level ``backward`` (a user's Function, say) gets its gradient wrapped in a
+  Tensor and unwrapped again. Nothing is recorded, so nothing needs to be a Tensor, and a small
+  model's backward costs a fraction of what it would with a Tensor around every gradient.
+* **recorded** (``create_graph=True``): gradients are Tensors, every node's ``backward`` runs
+  with recording on, and the backward pass becomes a graph of its own (higher derivatives).
+
 Broadcasting is undone here, once for all ops: a gradient whose shape is a broadcast of its
 input's shape is summed back to that shape. Any other mismatch is a bug in that op's backward and
 is reported with the op's name.
@@ -12,8 +22,9 @@ is reported with the op's name.
 
 from __future__ import annotations
 
-import heapq
-from typing import Optional, Sequence
+from heapq import heappop, heappush
+from itertools import repeat
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -40,84 +51,101 @@ def run_backward(
     ``recorded`` (a set of node ids) limits the sweep to the nodes a GradientTape recorded: any
     other node's output is a constant to that tape.
     """
+    on_arrays = not create_graph
+    grad_types = _ARRAY_TYPES if on_arrays else _TENSOR_TYPES
     capture = sources is not None
     if capture:
         source_slot = {id(t): i for i, t in enumerate(sources)}
         captured: list = [None] * len(sources)
     leaf_grads: dict = {}   # id(leaf) -> [leaf, summed grad]
     node_grads: dict = {}   # node -> summed grad of its output
-    heap: list = []
-    tiebreak = 0
+    heap: list = []         # (-generation, id(node), node): same-generation nodes never depend
+    #                         on each other, so any order among them is right
     # Arrays already given out (the caller's root gradients, earlier .grad's): never give twice.
-    handed_out = {id(g.data) for g in root_grads}
-
-    def deliver(tensor: "Tensor", grad: "Tensor") -> None:
-        """Pass a gradient on: into a leaf's total, or to the node that produced ``tensor``."""
-        nonlocal tiebreak
-        node = tensor.grad_fn
-        if node is None or (recorded is not None and id(node) not in recorded):
-            entry = leaf_grads.get(id(tensor))
-            if entry is None:
-                leaf_grads[id(tensor)] = [tensor, grad]
-            else:
-                entry[1] = entry[1] + grad
-            return
-        pending = node_grads.get(node)
-        if pending is None:
-            node_grads[node] = grad
-            node._output = tensor  # lent to the node until its backward has run
-            heapq.heappush(heap, (-node.generation, tiebreak, node))
-            tiebreak += 1
-        else:
-            node_grads[node] = pending + grad
+    handed_out = set(map(id, [g.data for g in root_grads]))
 
     before = state.grad_enabled
     state.grad_enabled = create_graph
     check_finite = state.anomaly_enabled
+    node = None
     try:
-        for root, grad in zip(roots, root_grads):
-            deliver(root, grad)
-        while heap:
-            node = heapq.heappop(heap)[2]
+        # The roots' gradients enter the graph the way every node's input gradients do: as the
+        # "input gradients" of a node that is not there (node is None; nothing to fit).
+        inputs, needs = roots, repeat(True)
+        input_grads = [g.data for g in root_grads] if on_arrays else root_grads
+        while True:
+            for x, needed, g in zip(inputs, needs, input_grads):
+                if not needed or g is None:
+                    continue
+                data = x.data
+                # The common case (the mode's type, the input's shape and dtype) needs no fitting.
+                if node is not None and (check_finite or type(g) not in grad_types
+                                         or g.shape != data.shape or g.dtype is not data.dtype):
+                    g = _fit_to_input(node, x, g, on_arrays)
+                # Deliver: into a leaf's total, or to the node that produced x.
+                producer = x.grad_fn
+                if producer is None or (recorded is not None and id(producer) not in recorded):
+                    entry = leaf_grads.get(id(x))
+                    if entry is None:
+                        leaf_grads[id(x)] = [x, g]
+                    else:
+                        entry[1] = entry[1] + g
+                    continue
+                summed = node_grads.get(producer)
+                if summed is None:
+                    node_grads[producer] = g
+                    producer._output = x   # lent to the node until its backward has run
+                    heappush(heap, (-producer.generation, id(producer), producer))
+                else:
+                    node_grads[producer] = summed + g
+            if node is not None:
+                node._output = None
+                if not retain_graph:
+                    node._saved = _RELEASED
+            if not heap:
+                break
+
+            node = heappop(heap)[2]
             grad = node_grads.pop(node)
             if node.output_watched:
-                grad = _visit_watched_output(node._output, grad, capture, handed_out)
+                grad = _visit_watched_output(node._output, grad, capture, on_arrays, handed_out)
             if capture:
                 slot = source_slot.get(id(node._output))
                 if slot is not None:
                     captured[slot] = grad
             if node._saved is _RELEASED:
                 raise RuntimeError(f"{node.name}: {FREED_GRAPH_MESSAGE}")
-            input_grads = node.backward(node, grad)
+            if not on_arrays:
+                input_grads = node.backward(node, grad)
+            elif node.backward_arrays is not None:
+                input_grads = node.backward_arrays(node, grad)
+            else:
+                input_grads = _backward_through_tensors(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            if len(input_grads) != len(node.inputs):
+            inputs = node.inputs
+            needs = node.needs_input_grad
+            if len(input_grads) != len(inputs):
                 raise RuntimeError(
                     f"{node.name}.backward returned {len(input_grads)} gradients for "
-                    f"{len(node.inputs)} inputs; return one per input (None where there is none)")
-            for x, needed, g in zip(node.inputs, node.needs_input_grad, input_grads):
-                if not needed or g is None:
-                    continue
-                # The common case (a Tensor of the input's shape and dtype) needs no fitting.
-                if (type(g) is not Tensor or g.data.shape != x.data.shape
-                        or g.data.dtype != x.data.dtype or check_finite):
-                    g = _fit_to_input(node, x, g)
-                deliver(x, g)
-            node._output = None
-            if not retain_graph:
-                node._saved = _RELEASED
+                    f"{len(inputs)} inputs; return one per input (None where there is none)")
 
         for tensor, grad in leaf_grads.values():
             if tensor._hooks:
-                grad = _run_hooks(tensor, grad)
+                grad = _run_hooks(tensor, grad, on_arrays)
             if capture:
                 slot = source_slot.get(id(tensor))
                 if slot is not None:
                     captured[slot] = grad
-            elif tensor.requires_grad:
-                _accumulate(tensor, grad, create_graph, handed_out)
+            elif tensor._requires_grad:
+                if on_arrays and tensor.grad is None and type(grad) is not np.ndarray:
+                    tensor.grad = Tensor._from_op(np.array(grad))  # a NumPy scalar: a new array
+                else:
+                    _accumulate(tensor, grad, create_graph, handed_out)
     finally:
         state.grad_enabled = before
+        if node is not None:
+            node._output = None
         for node in node_grads:  # nodes an error left unvisited give back their output
             node._output = None
 
@@ -128,43 +156,83 @@ def run_backward(
     return None
 
 
-def _fit_to_input(node: Function, x: "Tensor", grad) -> "Tensor":
+# What a gradient may be in each mode without a trip through _fit_to_input.
+_ARRAY_TYPES = frozenset({np.ndarray, np.float16, np.float32, np.float64, np.longdouble,
+                          np.complex64, np.complex128, np.clongdouble})
+_TENSOR_TYPES = frozenset()  # filled in below, once Tensor is importable
+
+
+def _backward_through_tensors(node: Function, grad: Any) -> tuple:
+    """A node with only the Tensor-level ``backward``, called from the sweep on arrays."""
+    input_grads = node.backward(node, _as_tensor(grad))
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    return tuple(g.data if isinstance(g, Tensor) else g for g in input_grads)
+
+
+def _as_tensor(grad: Any) -> "Tensor":
+    return Tensor._from_op(grad if type(grad) is np.ndarray else np.asarray(grad))
+
+
+def _fit_to_input(node: Function, x: "Tensor", grad: Any, on_arrays: bool) -> Any:
     """Check one gradient from ``node.backward`` against its input, undoing broadcasting."""
-    if not isinstance(grad, Tensor):
+    if on_arrays:
+        if isinstance(grad, Tensor):
+            grad = grad.data
+        elif not isinstance(grad, (np.ndarray, np.generic)):
+            grad = np.asarray(grad)
+    elif not isinstance(grad, Tensor):
         grad = Tensor(np.asarray(grad))
-    if grad.shape != x.shape:
+    shape = x.data.shape
+    if grad.shape != shape:
         try:
-            broadcast = np.broadcast_shapes(x.shape, grad.shape)
+            broadcast = np.broadcast_shapes(shape, grad.shape)
         except ValueError:
             broadcast = None
         if broadcast != grad.shape:
             raise RuntimeError(
                 f"{node.name}.backward returned a gradient of shape {grad.shape} for an input of "
-                f"shape {x.shape}; a gradient must have its input's shape (or a shape the input "
+                f"shape {shape}; a gradient must have its input's shape (or a shape the input "
                 "broadcasts to)")
-        grad = grad.sum_to(x.shape)
-    if grad.data.dtype != x.data.dtype:
-        grad = grad.to(x.data.dtype)
-    if state.anomaly_enabled and not np.all(np.isfinite(grad.data)):
-        bad = "nan" if np.isnan(grad.data).any() else "inf"
-        where = getattr(node, "creation_trace", None) or "(created before detect_anomaly)\n"
-        raise RuntimeError(
-            f"detect_anomaly: {node.name} produced a gradient containing {bad} for its input of "
-            f"shape {x.shape}. The op was created here:\n{where}")
+        grad = sum_array_to(grad, shape) if on_arrays else grad.sum_to(shape)
+    dtype = x.data.dtype
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype) if on_arrays else grad.to(dtype)
+    if state.anomaly_enabled:
+        values = grad if on_arrays else grad.data
+        if not np.all(np.isfinite(values)):
+            bad = "nan" if np.isnan(values).any() else "inf"
+            where = getattr(node, "creation_trace", None) or "(created before detect_anomaly)\n"
+            raise RuntimeError(
+                f"detect_anomaly: {node.name} produced a gradient containing {bad} for its "
+                f"input of shape {shape}. The op was created here:\n{where}")
     return grad
 
 
-def _visit_watched_output(out: "Tensor", grad: "Tensor", capture: bool,
-                          handed_out: set) -> "Tensor":
+def sum_array_to(grad: Any, shape: tuple) -> Any:
+    """Sum an array down to ``shape``, undoing a broadcast from ``shape`` to ``grad.shape``."""
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and grad.shape[i + lead] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _visit_watched_output(out: "Tensor", grad: Any, capture: bool, on_arrays: bool,
+                          handed_out: set) -> Any:
     """Hooks and ``retain_grad`` of a non-leaf tensor, on its complete gradient."""
     if out._hooks:
-        grad = _run_hooks(out, grad)
+        grad = _run_hooks(out, grad, on_arrays)
     if out._retains_grad and not capture:
-        _accumulate(out, grad, state.grad_enabled, handed_out)
+        _accumulate(out, grad, not on_arrays, handed_out)
     return grad
 
 
-def _run_hooks(tensor: "Tensor", grad: "Tensor") -> "Tensor":
+def _run_hooks(tensor: "Tensor", grad: Any, on_arrays: bool) -> Any:
+    """The tensor's hooks, in order, on its gradient (hooks always see Tensors)."""
+    if on_arrays:
+        grad = _as_tensor(grad)
     for hook in list(tensor._hooks.values()):
         replaced = hook(grad)
         if replaced is not None:
@@ -173,32 +241,39 @@ def _run_hooks(tensor: "Tensor", grad: "Tensor") -> "Tensor":
                     f"a hook registered with register_hook returned {replaced!r}; it must return "
                     f"None or a Tensor of the gradient's shape {grad.shape}")
             grad = replaced
-    return grad
+    return grad.data if on_arrays else grad
 
 
-def _accumulate(tensor: "Tensor", grad: "Tensor", create_graph: bool, handed_out: set) -> None:
+def _accumulate(tensor: "Tensor", grad: Any, create_graph: bool, handed_out: set) -> None:
     """``tensor.grad += grad``, never letting a ``.grad`` share memory with anything else."""
     current = tensor.grad
     if create_graph:
         tensor.grad = grad if current is None else current + grad
-    elif current is None:
-        tensor.grad = _owned(grad, handed_out)
-    elif current.requires_grad or current.data.shape != grad.data.shape:
-        tensor.grad = Tensor._from_op(current.data + grad.data)
+        return
+    data = grad.data if isinstance(grad, Tensor) else grad
+    if current is None:
+        tensor.grad = _owned(data, handed_out)
+    elif current.requires_grad or current.data.shape != data.shape:
+        tensor.grad = Tensor._from_op(np.asarray(current.data + data))
     else:
-        np.add(current.data, grad.data, out=current.data, casting="unsafe")
+        np.add(current.data, data, out=current.data, casting="unsafe")
 
 
-def _owned(grad: "Tensor", handed_out: set) -> "Tensor":
-    """``grad`` as a tensor of its own: no view, no array given out before, no graph."""
-    data = grad.data
+def _owned(grad: Any, handed_out: set) -> "Tensor":
+    """``grad`` (a Tensor or an array) as a tensor of its own: no view, no array given out
+    before, no graph."""
+    data = grad.data if isinstance(grad, Tensor) else grad
     # One gradient array often reaches several places (Add passes it to both inputs, a
     # broadcast hands out a view): copy all but the first so in-place updates stay local.
-    if (id(data) in handed_out or data.base is not None or not data.flags.writeable
-            or grad.requires_grad):
+    if type(data) is not np.ndarray:
+        data = np.array(data)  # a NumPy scalar: a new 0-d array
+    elif (id(data) in handed_out or data.base is not None or not data.flags.writeable
+          or (isinstance(grad, Tensor) and grad.requires_grad)):
         data = data.copy()
     handed_out.add(id(data))
-    return grad if data is grad.data else Tensor._from_op(data)
+    return grad if isinstance(grad, Tensor) and data is grad.data else Tensor._from_op(data)
 
 
 from ..tensor import Tensor  # noqa: E402
+
+_TENSOR_TYPES = frozenset({Tensor})

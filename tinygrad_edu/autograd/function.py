@@ -54,6 +54,7 @@ class Function:
 
     Attributes of a recorded node (valid inside ``backward``):
         inputs: what ``apply`` was called with: Tensors, and constants passed through as they are.
+        input_arrays: the same with each Tensor replaced by its array, as forward saw them.
         needs_input_grad: one bool per input, True where a gradient must be computed.
         options: the keyword arguments of ``apply`` (``axis``, ``keepdims``...), shown in graphs.
         generation: 1 + the largest generation among the inputs' nodes: a topological order.
@@ -64,8 +65,8 @@ class Function:
     ``save_for_backward`` (they are freed after backward unless ``retain_graph=True``).
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "options", "generation", "_saved",
-                 "_output", "__dict__", "__weakref__")
+    __slots__ = ("inputs", "input_arrays", "needs_input_grad", "options", "generation",
+                 "_saved", "_output", "__dict__", "__weakref__")
     # Rarely changed, so class-level defaults rather than slots every op must fill in.
     output_watched: bool = False   # a hook or retain_grad() waits for the output's gradient
     creation_trace: Optional[str] = None   # where the op was created, under detect_anomaly
@@ -79,6 +80,19 @@ class Function:
     def backward(ctx: "Function", grad: "Tensor") -> Any:
         raise NotImplementedError(
             f"{type(ctx).__name__} defines no backward(ctx, grad): it is not differentiable")
+
+    # Optional: the same derivative as ``backward``, computed on bare NumPy arrays (``grad`` is
+    # an ndarray, or a NumPy scalar for a 0-d output; return arrays). The ordinary backward
+    # pass, which records nothing, calls it instead of ``backward`` when it is defined, and
+    # skips wrapping every gradient in a Tensor; ``create_graph=True`` always uses
+    # ``backward``. The built-in ops define both, and the property tests check that they agree.
+    backward_arrays = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass that redefines backward must not inherit an array form of the old one.
+        if "backward" in cls.__dict__ and "backward_arrays" not in cls.__dict__:
+            cls.backward_arrays = None
 
     # --- graph bookkeeping ---------------------------------------------------------------------
     @classmethod
@@ -128,6 +142,7 @@ class Function:
         out._requires_grad = False
         if record and data.dtype.kind in "fc":
             ctx.inputs = inputs
+            ctx.input_arrays = arrays
             ctx.options = options
             ctx.generation = generation + 1
             # The node does not keep its output: that would be a reference cycle. The backward
@@ -168,6 +183,13 @@ class Function:
                         value = out
             resolved.append(value)
         return tuple(resolved)
+
+    @property
+    def saved_arrays(self) -> tuple:
+        """What ``save_for_backward`` kept, as it was saved (for ``backward_arrays``)."""
+        if self._saved is _RELEASED:
+            raise RuntimeError(FREED_GRAPH_MESSAGE)
+        return self._saved or ()
 
     @property
     def output(self) -> "Tensor":

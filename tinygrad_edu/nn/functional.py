@@ -16,7 +16,6 @@ import numpy as np
 from .. import ops
 from .. import random as _random
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, as_tensor
 from .functional_conv import avg_pool2d, conv2d, max_pool2d, unfold  # noqa: F401
 from .functional_losses import (  # noqa: F401
@@ -71,11 +70,6 @@ class LinearFunction(Function):
     def backward(ctx, grad):
         x, weight, bias = ctx.inputs
         need_x, need_w, need_b = ctx.needs_input_grad
-        if not is_grad_enabled():
-            # The backward pass is not being recorded (no create_graph): the same formulas on
-            # the arrays directly, skipping the per-op bookkeeping of the hot path.
-            return _linear_backward_arrays(grad.data, x.data, weight.data, need_x, need_w,
-                                           need_b)
         grad_x = grad @ weight if need_x else None
         grad_w = grad_b = None
         if need_w:
@@ -87,18 +81,19 @@ class LinearFunction(Function):
             grad_b = grad.sum(axis=tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
         return grad_x, grad_w, grad_b
 
-
-def _linear_backward_arrays(g: np.ndarray, x: np.ndarray, w: np.ndarray, need_x: bool,
-                            need_w: bool, need_b: bool) -> tuple:
-    grad_x = Tensor._from_op(g @ w) if need_x else None
-    grad_w = grad_b = None
-    if need_w:
-        g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[0])
-        x2 = x if x.ndim == 2 else x.reshape(-1, w.shape[1])
-        grad_w = Tensor._from_op(g2.T @ x2)
-    if need_b:
-        grad_b = Tensor._from_op(g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g)
-    return grad_x, grad_w, grad_b
+    @staticmethod
+    def backward_arrays(ctx, g):
+        x, w, _ = ctx.input_arrays
+        need_x, need_w, need_b = ctx.needs_input_grad
+        grad_x = g @ w if need_x else None
+        grad_w = grad_b = None
+        if need_w:
+            g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[0])
+            x2 = x if x.ndim == 2 else x.reshape(-1, w.shape[1])
+            grad_w = g2.T @ x2
+        if need_b:
+            grad_b = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+        return grad_x, grad_w, grad_b
 
 
 def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:

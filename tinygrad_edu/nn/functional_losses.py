@@ -15,7 +15,6 @@ import numpy as np
 
 from .. import ops
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, as_tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -224,23 +223,27 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
+        # create_graph: rebuild the gradient from z with Tensor ops, so it is differentiable.
         z, target, weight = ctx.inputs
         o = ctx.options
-        if is_grad_enabled():
-            # create_graph: rebuild the gradient from z with Tensor ops, so it is differentiable.
-            m, classes = z.shape
-            q, q_sum = _dense_distribution(target, weight, o["index_targets"], o["ignore_index"],
-                                           o["label_smoothing"], m, classes, z.dtype)
-            grad = ops.softmax(z, axis=1) * q_sum[:, None] - q
-            if o["reduction"] == "mean":
-                grad = grad / _mean_denominator(target, weight, o["index_targets"],
-                                                o["ignore_index"], m, z.dtype)
-            if o["reduction"] == "none":
-                return grad_out.reshape(-1, 1) * grad, None, None
-            return grad_out * grad, None, None
-        (grad,) = ctx.saved_tensors
-        upstream = grad_out.data.reshape(-1, 1) if o["reduction"] == "none" else grad_out.data
-        return Tensor._from_op(upstream * grad), None, None
+        m, classes = z.shape
+        q, q_sum = _dense_distribution(target, weight, o["index_targets"], o["ignore_index"],
+                                       o["label_smoothing"], m, classes, z.dtype)
+        grad = ops.softmax(z, axis=1) * q_sum[:, None] - q
+        if o["reduction"] == "mean":
+            grad = grad / _mean_denominator(target, weight, o["index_targets"],
+                                            o["ignore_index"], m, z.dtype)
+        if o["reduction"] == "none":
+            return grad_out.reshape(-1, 1) * grad, None, None
+        return grad_out * grad, None, None
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        # The gradient forward already computed, scaled by the upstream gradient.
+        (grad,) = ctx.saved_arrays
+        upstream = np.reshape(grad_out, (-1, 1)) if ctx.options["reduction"] == "none" \
+            else grad_out
+        return upstream * grad, None, None
 
 
 def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> np.ndarray:

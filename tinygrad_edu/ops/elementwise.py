@@ -24,6 +24,10 @@ class Add(Function):
     def backward(ctx, grad):
         return grad, grad
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad, grad
+
 
 class Sub(Function):
     """a - b;  d/da = 1, d/db = -1."""
@@ -34,6 +38,10 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
@@ -47,6 +55,12 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        a, b = ctx.input_arrays
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
@@ -65,6 +79,12 @@ class Div(Function):
         grad_b = -(grad_a * ctx.output) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        grad_a = grad / ctx.input_arrays[1]
+        grad_b = -(grad_a * ctx.output.data) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
 
 class Neg(Function):
     """-a;  d/da = -1."""
@@ -76,6 +96,8 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, grad):
         return -grad
+
+    backward_arrays = backward   # the same expression on arrays
 
 
 class Pow(Function):
@@ -101,6 +123,22 @@ class Pow(Function):
             grad_b = grad * where(positive, ctx.output * log(safe_a), 0.0)
         return grad_a, grad_b
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        a, b = ctx.input_arrays
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            if isinstance(b, (int, float)) and b == 2:
+                grad_a = grad * (a * 2.0)
+            else:
+                grad_a = grad * b * a ** (b - 1)
+        if need_b:
+            positive = np.asarray(a) > 0
+            safe_a = np.where(positive, a, 1.0)
+            grad_b = grad * np.where(positive, ctx.output.data * np.log(safe_a), 0.0)
+        return grad_a, grad_b
+
 
 class Exp(Function):
     """exp(a);  d/da = exp(a), the output itself."""
@@ -112,6 +150,10 @@ class Exp(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * ctx.output
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad * ctx.output.data
 
 
 class Log(Function):
@@ -125,6 +167,10 @@ class Log(Function):
     def backward(ctx, grad):
         return grad / ctx.inputs[0]
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad / ctx.input_arrays[0]
+
 
 class Sqrt(Function):
     """sqrt(a);  d/da = 1 / (2 sqrt(a))."""
@@ -136,6 +182,10 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * 0.5 / ctx.output
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad * 0.5 / ctx.output.data
 
 
 class Abs(Function):
@@ -149,6 +199,10 @@ class Abs(Function):
     def backward(ctx, grad):
         return grad * np.sign(ctx.inputs[0].data)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad * np.sign(ctx.input_arrays[0])
+
 
 class Sin(Function):
     """sin(a);  d/da = cos(a)."""
@@ -161,6 +215,10 @@ class Sin(Function):
     def backward(ctx, grad):
         return grad * cos(ctx.inputs[0])
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad * np.cos(ctx.input_arrays[0])
+
 
 class Cos(Function):
     """cos(a);  d/da = -sin(a)."""
@@ -172,6 +230,10 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, grad):
         return -(grad * sin(ctx.inputs[0]))
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return -(grad * np.sin(ctx.input_arrays[0]))
 
 
 class Tanh(Function):
@@ -186,6 +248,11 @@ class Tanh(Function):
         y = ctx.output
         return grad * (1.0 - y * y)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        y = ctx.output.data
+        return grad * (1.0 - y * y)
+
 
 class Sigmoid(Function):
     """1 / (1 + exp(-a));  d/da = s (1 - s).
@@ -196,12 +263,21 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, a):
-        return np.exp(-np.logaddexp(0.0, -a)).astype(a.dtype, copy=False)
+        return _sigmoid_array(a)
 
     @staticmethod
     def backward(ctx, grad):
         s = ctx.output
         return grad * (s * (1.0 - s))
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        s = ctx.output.data
+        return grad * (s * (1.0 - s))
+
+
+def _sigmoid_array(a: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -a)).astype(a.dtype, copy=False)
 
 
 class Relu(Function):
@@ -214,6 +290,8 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * (ctx.inputs[0].data > 0)
+
+    backward_arrays = backward   # the mask is an array already; grad * mask keeps grad's type
 
 
 class LeakyRelu(Function):
@@ -228,6 +306,8 @@ class LeakyRelu(Function):
         a, slope = ctx.inputs
         local = np.where(a.data > 0, 1.0, slope).astype(a.data.dtype, copy=False)
         return grad * local, None
+
+    backward_arrays = backward
 
 
 class Softplus(Function):
@@ -244,6 +324,11 @@ class Softplus(Function):
     def backward(ctx, grad):
         a, beta = ctx.inputs
         return grad * sigmoid(a * beta), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        a, beta = ctx.input_arrays
+        return grad * _sigmoid_array(a * beta), None
 
 
 class Clip(Function):
@@ -263,6 +348,8 @@ class Clip(Function):
             inside &= a.data <= high
         return grad * inside, None, None
 
+    backward_arrays = backward
+
 
 class Maximum(Function):
     """Element-wise max(a, b);  the gradient goes to the larger input, half to each on a tie."""
@@ -275,6 +362,8 @@ class Maximum(Function):
     def backward(ctx, grad):
         return _split_between(ctx, grad, np.greater)
 
+    backward_arrays = backward   # grad * share: Tensor in, Tensor out; array in, array out
+
 
 class Minimum(Function):
     """Element-wise min(a, b);  the gradient goes to the smaller input, half to each on a tie."""
@@ -286,6 +375,8 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         return _split_between(ctx, grad, np.less)
+
+    backward_arrays = backward
 
 
 def _split_between(ctx, grad, wins):
@@ -311,6 +402,14 @@ class Where(Function):
                 where(condition, grad, 0.0) if need_a else None,
                 where(condition, 0.0, grad) if need_b else None)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        condition = ctx.input_arrays[0]
+        need_a, need_b = ctx.needs_input_grad[1:]
+        return (None,
+                np.where(condition, grad, 0.0) if need_a else None,
+                np.where(condition, 0.0, grad) if need_b else None)
+
 
 class Cast(Function):
     """The same values in another dtype;  the gradient is cast back."""
@@ -322,6 +421,10 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.to(ctx.inputs[0].data.dtype), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad.astype(ctx.input_arrays[0].dtype), None
 
 
 # --- the functional forms ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.engine import sum_array_to
 from ..autograd.function import Function
 from ..tensor import Tensor, as_tensor
 
@@ -37,6 +38,27 @@ class MatMul(Function):
             grad_a = (g2 @ b2.transpose(-1, -2)).sum_to(a2.shape).reshape(a.shape)
         if need_b:
             grad_b = (a2.transpose(-1, -2) @ g2).sum_to(b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        a, b = ctx.input_arrays
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:   # the common case: no reshapes, no batch axes
+            return (grad @ b.T if need_a else None), (a.T @ grad if need_b else None)
+        a2 = a if a.ndim > 1 else a.reshape(1, -1)
+        b2 = b if b.ndim > 1 else b.reshape(-1, 1)
+        shape = list(np.shape(grad))
+        if b.ndim == 1:
+            shape.append(1)
+        if a.ndim == 1:
+            shape.insert(len(shape) - 1, 1)
+        g2 = np.reshape(grad, tuple(shape))
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = sum_array_to(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if need_b:
+            grad_b = sum_array_to(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
         return grad_a, grad_b
 
 

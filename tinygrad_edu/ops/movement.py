@@ -13,6 +13,7 @@ from typing import Sequence, Union
 
 import numpy as np
 
+from ..autograd.engine import sum_array_to
 from ..autograd.function import Function
 from ..tensor import Tensor, as_tensor, shape_args
 
@@ -30,6 +31,10 @@ class Reshape(Function):
     def backward(ctx, grad):
         return grad.reshape(ctx.inputs[0].shape)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad.reshape(ctx.input_arrays[0].shape)
+
 
 class Permute(Function):
     """Axes reordered;  the gradient is permuted by the inverse order."""
@@ -42,6 +47,10 @@ class Permute(Function):
     def backward(ctx, grad):
         return grad.permute(*np.argsort(ctx.options["dims"]).tolist())
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return grad.transpose(np.argsort(ctx.options["dims"]))
+
 
 class BroadcastTo(Function):
     """Repeated along new or size-1 axes;  the gradient is summed back."""
@@ -53,6 +62,10 @@ class BroadcastTo(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.sum_to(ctx.inputs[0].shape)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return sum_array_to(grad, ctx.input_arrays[0].shape)
 
 
 def _is_basic(index) -> bool:
@@ -75,22 +88,34 @@ class GetItem(Function):
     def backward(ctx, grad):
         return IndexAdd.apply(grad, index=ctx.options["index"], shape=ctx.inputs[0].shape)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return _scatter_add(grad, ctx.options["index"], ctx.input_arrays[0].shape)
+
 
 class IndexAdd(Function):
     """zeros(shape) with ``a`` added at ``index``: the transpose of ``GetItem``."""
 
     @staticmethod
     def forward(ctx, a, index, shape):
-        out = np.zeros(shape, dtype=a.dtype)
-        if _is_basic(index):
-            out[index] = a
-        else:
-            np.add.at(out, index, a)
-        return out
+        return _scatter_add(a, index, shape)
 
     @staticmethod
     def backward(ctx, grad):
         return GetItem.apply(grad, index=ctx.options["index"])
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return np.asarray(grad)[ctx.options["index"]]
+
+
+def _scatter_add(a, index, shape: tuple) -> np.ndarray:
+    out = np.zeros(shape, dtype=a.dtype)
+    if _is_basic(index):
+        out[index] = a
+    else:
+        np.add.at(out, index, a)
+    return out
 
 
 class Pad(Function):
@@ -105,6 +130,8 @@ class Pad(Function):
         middle = tuple(slice(before, before + n) for (before, _), n
                        in zip(ctx.options["pad_width"], ctx.inputs[0].shape))
         return grad[middle]
+
+    backward_arrays = backward   # slicing: the same on arrays
 
 
 class Concatenate(Function):
@@ -124,6 +151,8 @@ class Concatenate(Function):
             grads.append(grad[index] if needed else None)
             start = stop
         return tuple(grads)
+
+    backward_arrays = backward   # slicing: the same on arrays
 
 
 # --- the functional forms ---------------------------------------------------------------------

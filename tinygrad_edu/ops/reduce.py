@@ -47,6 +47,14 @@ def _expand_back(ctx, grad: Tensor) -> Tensor:
     return grad.broadcast_to(shape)
 
 
+def _expand_back_array(ctx, grad: np.ndarray) -> np.ndarray:
+    """``_expand_back`` on arrays (a read-only broadcast view)."""
+    shape = ctx.input_arrays[0].shape
+    if not ctx.options["keepdims"]:
+        grad = np.reshape(grad, _kept_shape(shape, ctx.options["axis"]))
+    return np.broadcast_to(grad, shape)
+
+
 class Sum(Function):
     """Sum over ``axis``;  each input element gets the output's gradient."""
 
@@ -57,6 +65,8 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, grad):
         return _expand_back(ctx, grad)
+
+    backward_arrays = staticmethod(_expand_back_array)
 
 
 class _Extremum(Function):
@@ -77,11 +87,19 @@ class _Extremum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a = ctx.inputs[0].data
+        return _expand_back(ctx, grad) * _Extremum._share(ctx)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return _expand_back_array(ctx, grad) * _Extremum._share(ctx)
+
+    @staticmethod
+    def _share(ctx) -> np.ndarray:
+        """Each element's share of the gradient: 1/k for each of k tied winners, else 0."""
+        a = ctx.input_arrays[0]
         axis = ctx.options["axis"]
         winners = a == ctx.output.data.reshape(_kept_shape(a.shape, axis))
-        share = (winners / winners.sum(axis=axis, keepdims=True)).astype(a.dtype)
-        return _expand_back(ctx, grad) * share
+        return (winners / winners.sum(axis=axis, keepdims=True)).astype(a.dtype)
 
 
 class Max(_Extremum):
@@ -114,6 +132,14 @@ class LogSumExp(Function):
             result = result.reshape(_kept_shape(a.shape, ctx.options["axis"]))
         return _expand_back(ctx, grad) * exp(a - result)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        a = ctx.input_arrays[0]
+        result = ctx.output.data
+        if not ctx.options["keepdims"]:
+            result = result.reshape(_kept_shape(a.shape, ctx.options["axis"]))
+        return _expand_back_array(ctx, grad) * np.exp(a - result)
+
 
 class Softmax(Function):
     """exp(a) / sum(exp(a)) along ``axis``;  backward: y * (g - sum(g * y))."""
@@ -126,6 +152,11 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         y = ctx.output
+        return y * (grad - (grad * y).sum(axis=ctx.options["axis"], keepdims=True))
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        y = ctx.output.data
         return y * (grad - (grad * y).sum(axis=ctx.options["axis"], keepdims=True))
 
 
@@ -141,6 +172,11 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         softmax_out = exp(ctx.output)
         return grad - softmax_out * grad.sum(axis=ctx.options["axis"], keepdims=True)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        softmax_out = np.exp(ctx.output.data)
+        return grad - softmax_out * np.sum(grad, axis=ctx.options["axis"], keepdims=True)
 
 
 # --- the functional forms ---------------------------------------------------------------------
