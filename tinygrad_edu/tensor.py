@@ -565,11 +565,13 @@ def _arithmetic_operator(function: type, array_op: Callable, reflected: bool = F
     on the arrays (the Function's forward is that same operation). Skipping the Function
     machinery there halves the cost of each backward step of a small model.
     """
+    apply_pair = function.apply_pair
+
     def operator_method(self: Tensor, other: Any) -> Tensor:
         if type(other) not in _PLAIN_OPERANDS:
             other = as_operand(other)
         if _state.grad_enabled:
-            return function.apply(other, self) if reflected else function.apply(self, other)
+            return apply_pair(other, self) if reflected else apply_pair(self, other)
         if isinstance(other, Tensor):
             other = other.data
         try:

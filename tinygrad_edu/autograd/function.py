@@ -158,6 +158,52 @@ class Function:
                     tape._record(ctx, out)
         return out
 
+    @classmethod
+    def apply_pair(cls, a: Any, b: Any) -> "Tensor":
+        """``apply(a, b)`` unrolled for two operands and no options: the arithmetic operators'
+        hot path, which every equation solve and small model pays per op. Anything unusual
+        (a GradientTape recording, a forward error to report) goes through ``apply``."""
+        st = state
+        if st.recording_tapes:
+            return cls.apply(a, b)
+        if isinstance(a, Tensor):
+            array_a, need_a = a.data, a._requires_grad
+        else:
+            array_a, need_a = a, False
+        if isinstance(b, Tensor):
+            array_b, need_b = b.data, b._requires_grad
+        else:
+            array_b, need_b = b, False
+        ctx = object.__new__(cls)
+        ctx._saved = None
+        ctx.needs_input_grad = _PAIR_NEEDS[need_a, need_b]
+        try:
+            data = cls.forward(ctx, array_a, array_b)
+        except ValueError:
+            return cls.apply(a, b)   # forward has no side effects: let apply explain the error
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        out = object.__new__(Tensor)
+        out.data = data
+        out.grad = out.grad_fn = None
+        out._requires_grad = False
+        if (need_a or need_b) and data.dtype.kind in "fc":
+            generation = 0
+            if need_a and a.grad_fn is not None:
+                generation = a.grad_fn.generation
+            if need_b and b.grad_fn is not None and b.grad_fn.generation > generation:
+                generation = b.grad_fn.generation
+            ctx.inputs = (a, b)
+            ctx.input_arrays = (array_a, array_b)
+            ctx.options = _NO_OPTIONS
+            ctx.generation = generation + 1
+            ctx._output = None
+            out._requires_grad = True
+            out.grad_fn = ctx
+            if st.anomaly_enabled:
+                ctx.creation_trace = "".join(traceback.format_stack()[:-2])
+        return out
+
     def save_for_backward(self, *values: Any) -> None:
         """Keep ``values`` (arrays, typically) for backward; they are freed after backward."""
         self._saved = values
@@ -217,6 +263,8 @@ class Function:
 _RELEASED = ("released",)
 
 _NO_GRADS = tuple((False,) * n for n in range(8))
+_PAIR_NEEDS = {(x, y): (x, y) for x in (False, True) for y in (False, True)}
+_NO_OPTIONS: dict = {}   # shared by every node made by apply_pair; never written to
 
 
 def _watched(tapes: tuple, tensor: "Tensor") -> bool:
