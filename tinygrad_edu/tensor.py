@@ -129,6 +129,12 @@ class Tensor:
             retain_graph: keep the saved arrays so that backward can run through the graph again.
             create_graph: record the backward pass too, so the gradients can be differentiated.
         """
+        if gradient is None and self.grad_fn is not None and self.data.size == 1:
+            # The usual ``loss.backward()``: the implied gradient 1, without the general checks.
+            seed = Tensor._from_op(_autograd.ones_seed(self.data.shape, self.data.dtype))
+            _run_backward([self], [seed], retain_graph=retain_graph or create_graph,
+                          create_graph=create_graph)
+            return
         _autograd.backward([self], None if gradient is None else [gradient],
                            retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
@@ -543,6 +549,7 @@ def full_like(x: Any, fill_value: float, dtype: DTypeLike = None,
 
 # Tensor, the engine and the ops refer to each other; they are imported once Tensor exists.
 from . import autograd as _autograd  # noqa: E402
+from .autograd.engine import run_backward as _run_backward  # noqa: E402
 from .autograd.grad_mode import state as _state  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .ops import elementwise as _ops_elementwise  # noqa: E402

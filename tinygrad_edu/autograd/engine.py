@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 from itertools import repeat
+from operator import attrgetter
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -62,7 +63,8 @@ def run_backward(
     heap: list = []         # (-generation, id(node), node): same-generation nodes never depend
     #                         on each other, so any order among them is right
     # Arrays already given out (the caller's root gradients, earlier .grad's): never give twice.
-    handed_out = set(map(id, [g.data for g in root_grads]))
+    root_arrays = list(map(_data_of, root_grads))
+    handed_out = set(map(id, root_arrays))
 
     before = state.grad_enabled
     state.grad_enabled = create_graph
@@ -72,7 +74,7 @@ def run_backward(
         # The roots' gradients enter the graph the way every node's input gradients do: as the
         # "input gradients" of a node that is not there (node is None; nothing to fit).
         inputs, needs = roots, repeat(True)
-        input_grads = [g.data for g in root_grads] if on_arrays else root_grads
+        input_grads = root_arrays if on_arrays else root_grads
         while True:
             for x, needed, g in zip(inputs, needs, input_grads):
                 if not needed or g is None:
@@ -155,6 +157,8 @@ def run_backward(
         return captured
     return None
 
+
+_data_of = attrgetter("data")
 
 # What a gradient may be in each mode without a trip through _fit_to_input.
 _ARRAY_TYPES = frozenset({np.ndarray, np.float16, np.float32, np.float64, np.longdouble,
