@@ -6,7 +6,9 @@ methods:
 * ``forward(ctx, *arrays, **options)`` computes the result on NumPy arrays;
 * ``backward(ctx, grad)`` maps the output's gradient to one gradient per input, written with
   Tensor ops. Because backward uses Tensor ops, running it with recording switched on
-  (``create_graph=True``) records the backward pass itself, which gives derivatives of any order.
+  (``create_graph=True``) records the backward pass itself, which gives derivatives of any order;
+* optionally ``backward_arrays(ctx, grad)``, the same derivative on bare NumPy arrays, which the
+  ordinary (unrecorded) backward pass prefers because it skips a Tensor per gradient.
 
 Calling ``MyOp.apply(*inputs, **options)`` runs forward and, when some input requires grad and
 grad mode is on, makes the ``ctx`` object the output's ``grad_fn``: the node of the graph. A node
