@@ -317,6 +317,15 @@ def test_cross_entropy_all_ignored_gives_nan_like_pytorch():
     assert np.isnan(out.data)
 
 
+def test_cross_entropy_of_an_empty_batch():
+    z = tg.Tensor(np.zeros((0, 3), np.float32), requires_grad=True)
+    mean = F.cross_entropy(z, np.zeros(0, np.int64))
+    assert np.isnan(mean.data) and mean.dtype == np.float32
+    mean.backward()
+    assert z.grad.shape == (0, 3)
+    assert F.cross_entropy(z, np.zeros(0, np.int64), reduction="sum").item() == 0.0
+
+
 # --- NLL ------------------------------------------------------------------------------------
 
 @given(seeds, st.integers(1, 4), st.integers(2, 4), reductions, st.booleans(), st.booleans())

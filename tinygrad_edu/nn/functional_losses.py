@@ -261,7 +261,8 @@ def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> 
     probs /= total
     flat[at] -= 1.0
     if mean:
-        scale = z.dtype.type(1.0 / m)
+        # The mean of no samples is nan (as PyTorch), not a ZeroDivisionError.
+        scale = z.dtype.type(1.0 / m if m else np.nan)
         probs *= scale
         loss = loss * scale
     ctx.save_for_backward(probs)
