@@ -246,9 +246,84 @@ def test_cross_entropy_errors():
         F.cross_entropy(tg.Tensor(np.zeros((4, 3), dtype=np.int64)), np.array([0, 1, 2, 0]))
 
 
+@pytest.mark.parametrize("classes", [3, 32, 33, 70])
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_row_reductions_across_class_counts_and_layouts(classes, layout,
+                                                                      weighted):
+    """Few classes and many take different row max/sum routes, the plain case writes the
+    gradient through a flat view, and a transposed (F-ordered) input must not break that."""
+    rng = np.random.default_rng(classes)
+    z_np = np.asarray((rng.standard_normal((9, classes)) * 4).astype(np.float32), order=layout)
+    y = rng.integers(0, classes, 9)
+    weight = (rng.random(classes) + 0.5).astype(np.float32) if weighted else None
+    z = tg.Tensor(z_np, requires_grad=True)
+    loss = F.cross_entropy(z, y, weight=weight)
+    loss.backward()
+    np.testing.assert_allclose(loss.data, cross_entropy_np(z_np, y, weight), rtol=1e-5)
+    w = np.ones(classes) if weight is None else weight.astype(np.float64)
+    expected = np.exp(log_softmax_np(z_np.astype(np.float64), 1)) * w[y][:, None]
+    expected[np.arange(9), y] -= w[y]
+    np.testing.assert_allclose(z.grad.data, expected / w[y].sum(), rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.dtype(">i8")])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_fast_path_matches_general_path(monkeypatch, dtype, reduction):
+    """The common case skips the general checks; forcing the general path must give the same
+    loss and gradient, bit for bit (they run the same kernel)."""
+    from tinygrad_edu.nn import functional_losses
+    rng = np.random.default_rng(4)
+    z_np = rng.standard_normal((7, 5)).astype(np.float32)
+    y = rng.integers(0, 5, 7).astype(dtype)
+
+    def run():
+        z = tg.Tensor(z_np, requires_grad=True)
+        loss = F.cross_entropy(z, tg.Tensor(y), reduction=reduction)
+        loss.backward()
+        return loss.data, z.grad.data
+
+    fast = run()
+    monkeypatch.setattr(functional_losses, "_plain_index_targets", lambda *args: None)
+    general = run()
+    np.testing.assert_array_equal(fast[0], general[0])
+    np.testing.assert_array_equal(fast[1], general[1])
+    np.testing.assert_allclose(fast[0], cross_entropy_np(z_np, y.astype(np.int64),
+                                                         reduction=reduction), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.dtype(">i4")])
+def test_cross_entropy_range_check_for_each_integer_dtype(dtype):
+    z = tg.randn(3, 4)
+    for bad in (-1, 4, -128 if np.dtype(dtype).itemsize == 1 else -2**20):
+        with pytest.raises(IndexError, match=f"target class {bad} is out of range for 4"):
+            F.cross_entropy(z, np.array([0, bad, 1], dtype=dtype))
+    with pytest.raises(IndexError, match="target class 4 is out of range"):
+        F.cross_entropy(z, np.array([0, 4, 1], dtype=np.uint16))
+    ok = F.cross_entropy(z, np.array([3, 0, 1], dtype=dtype))
+    assert np.isfinite(ok.data)
+
+
+def test_cross_entropy_ignore_index_among_classes_still_ignores():
+    """With ignore_index a valid class, the common case must not take the fast path."""
+    z = tg.Tensor(np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 1.0]], np.float32))
+    out = F.cross_entropy(z, np.array([1, 0]), ignore_index=0)
+    np.testing.assert_allclose(out.data, -log_softmax_np(z.data.astype(np.float64), 1)[0, 1],
+                               rtol=1e-6)
+
+
 def test_cross_entropy_all_ignored_gives_nan_like_pytorch():
     out = F.cross_entropy(tg.randn(2, 3), np.array([-100, -100]))
     assert np.isnan(out.data)
+
+
+def test_cross_entropy_of_an_empty_batch():
+    z = tg.Tensor(np.zeros((0, 3), np.float32), requires_grad=True)
+    mean = F.cross_entropy(z, np.zeros(0, np.int64))
+    assert np.isnan(mean.data) and mean.dtype == np.float32
+    mean.backward()
+    assert z.grad.shape == (0, 3)
+    assert F.cross_entropy(z, np.zeros(0, np.int64), reduction="sum").item() == 0.0
 
 
 # --- NLL ------------------------------------------------------------------------------------

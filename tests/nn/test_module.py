@@ -245,6 +245,20 @@ def test_forward_hooks():
     assert not layer(tg.ones(1, 2)).data.any()
 
 
+def test_call_passes_keyword_arguments_with_and_without_hooks():
+    class Scale(nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    module = Scale()
+    assert module(tg.ones(2), factor=3.0).data.tolist() == [3.0, 3.0]
+    assert module(tg.ones(2)).data.tolist() == [1.0, 1.0]
+    seen = []
+    module.register_forward_hook(lambda m, inputs, out: seen.append((len(inputs), out.shape)))
+    assert module(tg.ones(2), factor=2.0).data.tolist() == [2.0, 2.0]
+    assert seen == [(1, (2,))]
+
+
 def test_containers():
     seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     assert len(seq) == 3 and isinstance(seq[-1], nn.Linear)

@@ -98,19 +98,27 @@ class LinearFunction(Function):
 
 def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """x @ weight.T + bias, for x of shape (..., in_features) and weight (out, in)."""
-    x = as_tensor(x)
-    if weight.ndim != 2:
+    if not isinstance(x, Tensor):
+        x = as_tensor(x)
+    # The arrays' own attributes, each read once: these checks run for every layer of every
+    # step, and Tensor's shape/dtype properties would add a call per read.
+    xa = x.data
+    wa = weight.data if isinstance(weight, Tensor) else weight
+    w_shape, x_shape = wa.shape, xa.shape
+    if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
-                         f"{weight.shape}")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape "
-                         f"{weight.shape}: the input's last axis must be in_features = "
-                         f"{weight.shape[1]}")
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-    if x.dtype != weight.dtype:
-        raise TypeError(f"linear: input dtype {x.dtype} differs from weight dtype "
-                        f"{weight.dtype}; convert one (x.float(), or model.double())")
+                         f"{w_shape}")
+    if not x_shape or x_shape[-1] != w_shape[1]:
+        raise ValueError(f"linear: input of shape {x_shape} does not fit weight of shape "
+                         f"{w_shape}: the input's last axis must be in_features = "
+                         f"{w_shape[1]}")
+    if bias is not None:
+        b_shape = bias.data.shape if isinstance(bias, Tensor) else bias.shape
+        if b_shape != (w_shape[0],):
+            raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {b_shape}")
+    if xa.dtype != wa.dtype:
+        raise TypeError(f"linear: input dtype {xa.dtype} differs from weight dtype "
+                        f"{wa.dtype}; convert one (x.float(), or model.double())")
     return LinearFunction.apply(x, weight, bias)
 
 

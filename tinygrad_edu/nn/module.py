@@ -19,8 +19,6 @@ from ..utils import RemovableHandle
 from .parameter import Parameter
 
 
-
-
 class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(strict=False)`` skipped: keys the model has that the state dict
     lacks, and keys the state dict has that the model lacks."""
@@ -60,12 +58,17 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        out = self.forward(*args, **kwargs)
+        # Called for every layer of every step: without hooks, nothing but the forward call.
         if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                replaced = hook(self, args, out)
-                if replaced is not None:
-                    out = replaced
+            return self._call_with_hooks(args, kwargs)
+        return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            replaced = hook(self, args, out)
+            if replaced is not None:
+                out = replaced
         return out
 
     def register_forward_hook(self, hook: Callable[["Module", tuple, Any], Any]
