@@ -239,11 +239,15 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward_arrays(ctx, grad_out):
-        # The gradient forward already computed, scaled by the upstream gradient.
+        # The gradient forward already computed, scaled by the upstream gradient -- unless
+        # that is the 1 of ``loss.backward()``, the usual case: then it is the gradient itself
+        # (the node gives up its saved array, which backward frees anyway).
         (grad,) = ctx.saved_arrays
-        upstream = np.reshape(grad_out, (-1, 1)) if ctx.options["reduction"] == "none" \
-            else grad_out
-        return upstream * grad, None, None
+        if ctx.options["reduction"] == "none":
+            return np.reshape(grad_out, (-1, 1)) * grad, None, None
+        if grad_out.ndim == 0 and float(grad_out) == 1.0:
+            return grad, None, None
+        return grad_out * grad, None, None
 
 
 def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> np.ndarray:
