@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import effective_grad
+from ._common import effective_grad, hyper_array
 from .optimizer import Optimizer, ParamsLike, _check_nonneg, _check_unit
 
 
@@ -29,6 +30,7 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    _elementwise = True
 
     def __init__(self, params: ParamsLike, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
@@ -54,36 +56,47 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = np.zeros_like(param)
         return state
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        state["step"] += 1
-        t = state["step"]
+    def _hyper(self, group: dict, dtype: np.dtype) -> SimpleNamespace:
         lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-        if self._decoupled:
-            if wd != 0:
-                param *= 1.0 - lr * wd
-            g = effective_grad(param, grad, 0.0, group["maximize"])
-        else:
-            g = effective_grad(param, grad, wd, group["maximize"])
+        decoupled = self._decoupled
+        return SimpleNamespace(
+            dtype=dtype, lr=lr, beta1=beta1, beta2=beta2,
+            b1=hyper_array(beta1, dtype), one_minus_b1=hyper_array(1.0 - beta1, dtype),
+            b2=hyper_array(beta2, dtype), one_minus_b2=hyper_array(1.0 - beta2, dtype),
+            eps=hyper_array(eps, dtype),
+            weight_decay=None if decoupled else hyper_array(wd, dtype, none_if_zero=True),
+            shrink=hyper_array(1.0 - lr * wd, dtype) if decoupled and wd != 0 else None,
+            amsgrad=bool(group["amsgrad"]), maximize=bool(group["maximize"]))
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
+                hyper: SimpleNamespace) -> None:
+        state["step"] += 1
+        t = state["step"]
+        if hyper.shrink is not None:  # AdamW: decay the weights, not the gradient
+            param *= hyper.shrink
+        g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        scratch = np.multiply(g, 1.0 - beta1, out=np.empty_like(param))
-        m *= beta1
+        scratch = np.multiply(g, hyper.one_minus_b1, out=np.empty_like(param))
+        m *= hyper.b1
         m += scratch
         np.multiply(g, g, out=scratch)
-        scratch *= 1.0 - beta2
-        v *= beta2
+        scratch *= hyper.one_minus_b2
+        v *= hyper.b2
         v += scratch
-        if group["amsgrad"]:
+        if hyper.amsgrad:
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:  # amsgrad switched on after the first step
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(param)
             np.maximum(v_max, v, out=v_max)
             v = v_max
+        # The bias corrections, like every constant here, are rounded once to the param's
+        # dtype: what NumPy does with a Python float operand, so the result is unchanged.
         np.sqrt(v, out=scratch)
-        scratch /= math.sqrt(1.0 - beta2 ** t)
-        scratch += eps
+        scratch /= hyper_array(math.sqrt(1.0 - hyper.beta2 ** t), hyper.dtype)
+        scratch += hyper.eps
         np.divide(m, scratch, out=scratch)
-        scratch *= lr / (1.0 - beta1 ** t)
+        scratch *= hyper_array(hyper.lr / (1.0 - hyper.beta1 ** t), hyper.dtype)
         param -= scratch
 
 
