@@ -155,7 +155,7 @@ class Plan:
         self.alone = alone
 
     def run(self, group: dict, params: list, grads: list, state: dict, update: Callable,
-            hyper_for: Callable) -> bool:
+            hypers: dict) -> bool:
         """Update the bucketed parameters; False, having changed nothing, when this plan no
         longer fits (other parameters have gradients, or some state was replaced)."""
         if group is not self.group or list(map(id, params)) != self.ids:
@@ -164,7 +164,7 @@ class Plan:
             if not bucket.gather(grads, state):
                 return False
         for bucket in self.buckets:
-            update(bucket.values, bucket.grads, bucket.state, hyper_for(group, bucket.dtype))
+            update(bucket.values, bucket.grads, bucket.state, hypers[bucket.dtype])
             bucket.scatter()
         return True
 

@@ -26,7 +26,7 @@ class Adagrad(Optimizer):
         maximize: ascend instead of descend.
     """
 
-    _elementwise = True
+    _flatten = True
 
     def __init__(self, params: ParamsLike, lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,

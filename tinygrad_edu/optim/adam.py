@@ -30,7 +30,7 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
-    _elementwise = True
+    _flatten = True
 
     def __init__(self, params: ParamsLike, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
@@ -64,7 +64,7 @@ class Adam(Optimizer):
             dtype=dtype, lr=lr, beta1=beta1, beta2=beta2,
             b1=hyper_array(beta1, dtype), one_minus_b1=hyper_array(1.0 - beta1, dtype),
             b2=hyper_array(beta2, dtype), one_minus_b2=hyper_array(1.0 - beta2, dtype),
-            eps=hyper_array(eps, dtype),
+            eps=eps, t=None, eps_hat=None, step_size=None,
             weight_decay=None if decoupled else hyper_array(wd, dtype, none_if_zero=True),
             shrink=hyper_array(1.0 - lr * wd, dtype) if decoupled and wd != 0 else None,
             amsgrad=bool(group["amsgrad"]), maximize=bool(group["maximize"]))
@@ -77,27 +77,44 @@ class Adam(Optimizer):
             param *= hyper.shrink
         g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        scratch = np.multiply(g, hyper.one_minus_b1, out=np.empty_like(param))
-        m *= hyper.b1
-        m += scratch
-        np.multiply(g, g, out=scratch)
-        scratch *= hyper.one_minus_b2
-        v *= hyper.b2
-        v += scratch
+        # Ufuncs called with their output, not in-place operators (m *= ...), which take a
+        # slower path: on a bucket of small parameters the calls are the whole cost.
+        scratch = np.multiply(g, hyper.one_minus_b1, np.empty_like(param))
+        np.multiply(m, hyper.b1, m)
+        np.add(m, scratch, m)
+        np.multiply(g, g, scratch)
+        np.multiply(scratch, hyper.one_minus_b2, scratch)
+        np.multiply(v, hyper.b2, v)
+        np.add(v, scratch, v)
         if hyper.amsgrad:
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:  # amsgrad switched on after the first step
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(param)
-            np.maximum(v_max, v, out=v_max)
+            np.maximum(v_max, v, v_max)
             v = v_max
-        # The bias corrections, like every constant here, are rounded once to the param's
-        # dtype: what NumPy does with a Python float operand, so the result is unchanged.
-        np.sqrt(v, out=scratch)
-        scratch /= hyper_array(math.sqrt(1.0 - hyper.beta2 ** t), hyper.dtype)
-        scratch += hyper.eps
-        np.divide(m, scratch, out=scratch)
-        scratch *= hyper_array(hyper.lr / (1.0 - hyper.beta1 ** t), hyper.dtype)
-        param -= scratch
+        eps_hat, step_size = self._bias_corrected(hyper, t)
+        np.sqrt(v, scratch)
+        np.add(scratch, eps_hat, scratch)
+        np.divide(m, scratch, scratch)
+        np.multiply(scratch, step_size, scratch)
+        np.subtract(param, scratch, param)
+
+    @staticmethod
+    def _bias_corrected(hyper: SimpleNamespace, t: int) -> tuple:
+        r"""``(eps * c2, lr * c2 / c1)`` at step ``t``, with $c_1 = 1-\beta_1^t$ and
+        $c_2 = \sqrt{1-\beta_2^t}$, as 0-d arrays kept for the next parameter at that step.
+
+        Multiplying numerator and denominator of
+        $\gamma \frac{m / c_1}{\sqrt{v} / c_2 + \epsilon}$ by $c_2$ gives
+        $\frac{\gamma c_2}{c_1} \frac{m}{\sqrt{v} + \epsilon c_2}$: the same update, one
+        pass over the parameter fewer (the form in Kingma & Ba's paper).
+        """
+        if hyper.t != t:
+            c2 = math.sqrt(1.0 - hyper.beta2 ** t)
+            hyper.eps_hat = hyper_array(hyper.eps * c2, hyper.dtype)
+            hyper.step_size = hyper_array(hyper.lr * c2 / (1.0 - hyper.beta1 ** t), hyper.dtype)
+            hyper.t = t
+        return hyper.eps_hat, hyper.step_size
 
 
 class AdamW(Adam):

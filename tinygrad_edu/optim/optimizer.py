@@ -47,9 +47,10 @@ class Optimizer:
         defaults: the hyperparameters of every group that does not set its own.
     """
 
-    # An elementwise rule may run on many parameters laid end to end (see ``_flat``); a rule
-    # that mixes elements (a per-tensor norm, say) must set this to False.
-    _elementwise = False
+    # Whether the small parameters of a group run through the rule together, laid end to end
+    # (see ``_flat``). Only for an elementwise rule (not one using a per-tensor norm, say), and
+    # only worth it for a rule of many NumPy calls: the copies in and out cost about three.
+    _flatten = False
     # Parameters with at most this many elements share flat buckets. Above it the three extra
     # copies (value in, gradient in, value out) cost more than the calls they save.
     _flat_max_size = 4096
@@ -192,42 +193,42 @@ class Optimizer:
 
     def _step_group(self, group: dict, params: list, grads: list) -> None:
         """Update ``params`` (all in ``group``, all with gradients) from ``grads``: the small
-        ones through the group's flat buckets when the rule is elementwise, the rest one by
+        ones through the group's flat buckets when the optimizer flattens, the rest one by
         one."""
+        hypers = self._hypers(group)
         alone = range(len(params))
-        if self._elementwise and len(params) > 1:
+        if self._flatten and len(params) > 1:
             plan = self._plans.get(id(group))
-            run = (self._update, self._hyper_for)
-            if plan is None or not plan.run(group, params, grads, self.state, *run):
+            if plan is None or not plan.run(group, params, grads, self.state, self._update,
+                                            hypers):
                 plan = self._plans[id(group)] = build_plan(
                     group, params, self.state, self._init_state, self._flat_max_size)
-                plan.run(group, params, grads, self.state, *run)
+                plan.run(group, params, grads, self.state, self._update, hypers)
             alone = plan.alone
         for i in alone:
-            self._update_param(params[i], grads[i], group)
+            self._update_param(params[i], grads[i], group, hypers)
 
-    def _update_param(self, p: Tensor, grad: np.ndarray, group: dict) -> None:
+    def _update_param(self, p: Tensor, grad: np.ndarray, group: dict, hypers: dict) -> None:
         data = p.data
         if grad.dtype != data.dtype:
             grad = grad.astype(data.dtype)
         state = self.state.get(p)
         if state is None:
             state = self.state[p] = self._init_state(data, group)
-        self._update(data, grad, state, self._hyper_for(group, data.dtype))
+        self._update(data, grad, state, hypers[data.dtype])
 
-    def _hyper_for(self, group: dict, dtype: np.dtype) -> Any:
-        """``_hyper(group, dtype)``, cached until one of the group's hyperparameters changes
-        (a scheduler setting ``lr``, say); a list value (betas given as a list) is compared
-        as a new tuple, so a change made inside it is seen too."""
-        values = tuple([tuple(v) if isinstance(v, list) else v
-                        for v in map(group.get, self.defaults)])
+    def _hypers(self, group: dict) -> dict:
+        """``{dtype: _hyper(group, dtype)}``, filled on demand and kept until one of the
+        group's hyperparameters changes (a scheduler setting ``lr``, say)."""
+        values = tuple(map(group.get, self.defaults))
         cached = self._hyper_cache.get(id(group))
         if cached is None or cached[0] is not group or cached[1] != values:
-            cached = self._hyper_cache[id(group)] = (group, values, {})
-        hyper = cached[2].get(dtype)
-        if hyper is None:
-            hyper = cached[2][dtype] = self._hyper(group, dtype)
-        return hyper
+            # Lists are snapshot as tuples: a list value then never compares equal, so a change
+            # made inside it (betas[0] = ...) cannot go unseen; tuples, as usual, cost nothing.
+            snapshot = tuple(tuple(v) if isinstance(v, list) else v for v in values)
+            cached = (group, snapshot, _HyperByDtype(self._hyper, group))
+            self._hyper_cache[id(group)] = cached
+        return cached[2]
 
     # --- what each optimizer defines -----------------------------------------------------------
     def _init_state(self, param: np.ndarray, group: dict) -> dict:
@@ -242,7 +243,7 @@ class Optimizer:
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, hyper: Any) -> None:
         """Update ``param`` in place from ``grad`` (which must not be modified: it is the
-        caller's ``.grad``) and advance ``state``. With ``_elementwise`` set, ``param``,
+        caller's ``.grad``) and advance ``state``. With ``_flatten`` set, ``param``,
         ``grad`` and the arrays in ``state`` may be flat vectors holding many parameters."""
         raise NotImplementedError(f"{type(self).__name__} must define _update")
 
@@ -315,6 +316,18 @@ class Optimizer:
                 if k != "params":
                     lines.append(f"    {k}: {group[k]}")
         return "\n".join(lines + [")"])
+
+
+class _HyperByDtype(dict):
+    """``_hyper(group, dtype)`` by dtype, made the first time a dtype is asked for."""
+
+    def __init__(self, make: Callable, group: dict) -> None:
+        super().__init__()
+        self.make, self.group = make, group
+
+    def __missing__(self, dtype: np.dtype) -> Any:
+        hyper = self[dtype] = self.make(self.group, dtype)
+        return hyper
 
 
 def _copy_state(state: dict) -> dict:

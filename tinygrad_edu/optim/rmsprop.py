@@ -30,7 +30,7 @@ class RMSprop(Optimizer):
         maximize: ascend instead of descend.
     """
 
-    _elementwise = True
+    _flatten = True
 
     def __init__(self, params: ParamsLike, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,

@@ -29,8 +29,6 @@ class SGD(Optimizer):
         maximize: ascend the objective instead of descending it.
     """
 
-    _elementwise = True
-
     def __init__(self, params: ParamsLike, lr: float = required, momentum: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
                  maximize: bool = False) -> None:
