@@ -123,24 +123,29 @@ class Bucket:
         for p, value in zip(self.params, self.value_views):
             p.data[...] = value
         state = self.state
-        for key in self.scalar_keys[:]:
+        for key in self.scalar_keys:
             value = state[key]
-            if isinstance(value, np.ndarray):  # a buffer the rule created (was None)
-                self.scalar_keys.remove(key)
-                self._adopt(key, value, self._views(value))
+            if not isinstance(value, np.ndarray):
+                for entry in self.entries:
+                    entry[key] = value
+        if len(state) != len(self.array_keys) + len(self.scalar_keys) or any(
+                isinstance(state[key], np.ndarray) for key in self.scalar_keys):
+            self._take_new_keys()
+
+    def _take_new_keys(self) -> None:
+        """Hand over what the rule added: a buffer (amsgrad switched on mid-run, say) becomes
+        flat storage with a view in each parameter's state; anything else is copied there."""
+        for key, value in list(self.state.items()):
+            if key in self.array_keys:
                 continue
-            for entry in self.entries:
-                entry[key] = value
-        if len(state) != len(self.scalar_keys) + len(self.array_keys):
-            for key, value in list(state.items()):
-                if key in self.scalar_keys or key in self.array_keys:
-                    continue
-                if isinstance(value, np.ndarray):  # a buffer the rule added
-                    self._adopt(key, value, self._views(value))
-                else:
-                    self.scalar_keys.append(key)
-                    for entry in self.entries:
-                        entry[key] = value
+            if isinstance(value, np.ndarray):
+                if key in self.scalar_keys:  # was None until now
+                    self.scalar_keys.remove(key)
+                self._adopt(key, value, self._views(value))
+            elif key not in self.scalar_keys:
+                self.scalar_keys.append(key)
+                for entry in self.entries:
+                    entry[key] = value
 
 
 class Plan:
@@ -148,17 +153,17 @@ class Plan:
     positions of those that go one by one (large, alone in their signature, or unbucketable)."""
 
     def __init__(self, group: dict, params: list, buckets: list, alone: list) -> None:
-        self.group = group
+        self.group = group  # held, so that its id (the optimizer's key for this plan) stays its
         self.ids = list(map(id, params))
         self.params = params  # holds them, so their ids stay theirs
         self.buckets = buckets
         self.alone = alone
 
-    def run(self, group: dict, params: list, grads: list, state: dict, update: Callable,
+    def run(self, params: list, grads: list, state: dict, update: Callable,
             hypers: dict) -> bool:
         """Update the bucketed parameters; False, having changed nothing, when this plan no
         longer fits (other parameters have gradients, or some state was replaced)."""
-        if group is not self.group or list(map(id, params)) != self.ids:
+        if list(map(id, params)) != self.ids:
             return False
         for bucket in self.buckets:
             if not bucket.gather(grads, state):

@@ -90,7 +90,7 @@ class Adam(Optimizer):
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:  # amsgrad switched on after the first step
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(param)
-            np.maximum(v_max, v, v_max)
+            np.maximum(v_max, v, out=v_max)
             v = v_max
         eps_hat, step_size = self._bias_corrected(hyper, t)
         np.sqrt(v, scratch)

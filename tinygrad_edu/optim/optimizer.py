@@ -199,11 +199,10 @@ class Optimizer:
         alone = range(len(params))
         if self._flatten and len(params) > 1:
             plan = self._plans.get(id(group))
-            if plan is None or not plan.run(group, params, grads, self.state, self._update,
-                                            hypers):
+            if plan is None or not plan.run(params, grads, self.state, self._update, hypers):
                 plan = self._plans[id(group)] = build_plan(
                     group, params, self.state, self._init_state, self._flat_max_size)
-                plan.run(group, params, grads, self.state, self._update, hypers)
+                plan.run(params, grads, self.state, self._update, hypers)
             alone = plan.alone
         for i in alone:
             self._update_param(params[i], grads[i], group, hypers)
@@ -222,7 +221,7 @@ class Optimizer:
         group's hyperparameters changes (a scheduler setting ``lr``, say)."""
         values = tuple(map(group.get, self.defaults))
         cached = self._hyper_cache.get(id(group))
-        if cached is None or cached[0] is not group or cached[1] != values:
+        if cached is None or cached[1] != values:  # (cached[0] holds the group: its id stays)
             # Lists are snapshot as tuples: a list value then never compares equal, so a change
             # made inside it (betas[0] = ...) cannot go unseen; tuples, as usual, cost nothing.
             snapshot = tuple(tuple(v) if isinstance(v, list) else v for v in values)
