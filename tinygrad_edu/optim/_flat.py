@@ -66,7 +66,7 @@ class Bucket:
         self.state: dict = {}
         self.array_keys: list = []
         self.scalar_keys: list = []
-        self.buffer_views: list = [[] for _ in params]  # per parameter, in array_keys order
+        self.buffers: list = [[] for _ in params]  # per parameter: its (key, view) pairs
         for key, value in entries[0].items():
             if isinstance(value, np.ndarray):
                 flat = np.empty(self.size, self.dtype)
@@ -78,7 +78,7 @@ class Bucket:
                 self.state[key] = value
                 self.scalar_keys.append(key)
         # One tuple per parameter, for the loop that runs every step.
-        self.slots = list(zip(members, params, entries, self.buffer_views, self.value_views,
+        self.slots = list(zip(members, params, entries, self.buffers, self.value_views,
                               self._views(self.grads)))
 
     def _views(self, flat: np.ndarray) -> list:
@@ -88,21 +88,21 @@ class Bucket:
         """Make ``flat`` the buffer behind ``key``: each parameter's state gets its view."""
         self.state[key] = flat
         self.array_keys.append(key)
-        for entry, own, view in zip(self.entries, self.buffer_views, views):
+        for entry, own, view in zip(self.entries, self.buffers, views):
             entry[key] = view
-            own.append(view)
+            own.append((key, view))
 
     def gather(self, grads: list, state: dict) -> bool:
         """Copy values and gradients into the flat arrays, checking on the way that every
         parameter's state and array are still the ones this bucket was built on (False if
         not: then nothing has been updated yet, and the caller rebuilds)."""
         shared = self.state
-        array_keys, scalar_keys, datas = self.array_keys, self.scalar_keys, self.datas
-        nkeys = len(array_keys) + len(scalar_keys)
-        for k, (i, p, entry, views, value, grad) in enumerate(self.slots):
+        scalar_keys, datas = self.scalar_keys, self.datas
+        nkeys = len(self.array_keys) + len(scalar_keys)
+        for k, (i, p, entry, buffers, value, grad) in enumerate(self.slots):
             if state.get(p) is not entry or len(entry) != nkeys:
                 return False
-            for key, view in zip(array_keys, views):
+            for key, view in buffers:
                 if entry.get(key) is not view:
                     return False
             for key in scalar_keys:
@@ -123,13 +123,15 @@ class Bucket:
         for p, value in zip(self.params, self.value_views):
             p.data[...] = value
         state = self.state
+        fresh = len(state) != len(self.array_keys) + len(self.scalar_keys)
         for key in self.scalar_keys:
             value = state[key]
-            if not isinstance(value, np.ndarray):
-                for entry in self.entries:
-                    entry[key] = value
-        if len(state) != len(self.array_keys) + len(self.scalar_keys) or any(
-                isinstance(state[key], np.ndarray) for key in self.scalar_keys):
+            if isinstance(value, np.ndarray):
+                fresh = True
+                continue
+            for entry in self.entries:
+                entry[key] = value
+        if fresh:
             self._take_new_keys()
 
     def _take_new_keys(self) -> None:

@@ -62,8 +62,8 @@ class Adam(Optimizer):
         decoupled = self._decoupled
         return SimpleNamespace(
             dtype=dtype, lr=lr, beta1=beta1, beta2=beta2,
-            b1=hyper_array(beta1, dtype), one_minus_b1=hyper_array(1.0 - beta1, dtype),
-            b2=hyper_array(beta2, dtype), one_minus_b2=hyper_array(1.0 - beta2, dtype),
+            betas=(hyper_array(beta1, dtype), hyper_array(1.0 - beta1, dtype),
+                   hyper_array(beta2, dtype), hyper_array(1.0 - beta2, dtype)),
             eps=eps, t=None, eps_hat=None, step_size=None,
             weight_decay=None if decoupled else hyper_array(wd, dtype, none_if_zero=True),
             shrink=hyper_array(1.0 - lr * wd, dtype) if decoupled and wd != 0 else None,
@@ -77,14 +77,15 @@ class Adam(Optimizer):
             param *= hyper.shrink
         g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        b1, one_minus_b1, b2, one_minus_b2 = hyper.betas
         # Ufuncs called with their output, not in-place operators (m *= ...), which take a
         # slower path: on a bucket of small parameters the calls are the whole cost.
-        scratch = np.multiply(g, hyper.one_minus_b1, np.empty_like(param))
-        np.multiply(m, hyper.b1, m)
+        scratch = np.multiply(g, one_minus_b1, np.empty_like(param))
+        np.multiply(m, b1, m)
         np.add(m, scratch, m)
         np.multiply(g, g, scratch)
-        np.multiply(scratch, hyper.one_minus_b2, scratch)
-        np.multiply(v, hyper.b2, v)
+        np.multiply(scratch, one_minus_b2, scratch)
+        np.multiply(v, b2, v)
         np.add(v, scratch, v)
         if hyper.amsgrad:
             v_max = state.get("max_exp_avg_sq")
@@ -92,29 +93,29 @@ class Adam(Optimizer):
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(param)
             np.maximum(v_max, v, out=v_max)
             v = v_max
-        eps_hat, step_size = self._bias_corrected(hyper, t)
+        if hyper.t != t:
+            self._bias_correct(hyper, t)
         np.sqrt(v, scratch)
-        np.add(scratch, eps_hat, scratch)
+        np.add(scratch, hyper.eps_hat, scratch)
         np.divide(m, scratch, scratch)
-        np.multiply(scratch, step_size, scratch)
+        np.multiply(scratch, hyper.step_size, scratch)
         np.subtract(param, scratch, param)
 
     @staticmethod
-    def _bias_corrected(hyper: SimpleNamespace, t: int) -> tuple:
-        r"""``(eps * c2, lr * c2 / c1)`` at step ``t``, with $c_1 = 1-\beta_1^t$ and
-        $c_2 = \sqrt{1-\beta_2^t}$, as 0-d arrays kept for the next parameter at that step.
+    def _bias_correct(hyper: SimpleNamespace, t: int) -> None:
+        r"""Set ``hyper.eps_hat`` $= \epsilon c_2$ and ``hyper.step_size`` $= \gamma c_2 / c_1$
+        for step ``t``, with $c_1 = 1-\beta_1^t$ and $c_2 = \sqrt{1-\beta_2^t}$; they are kept
+        for the next parameter at the same step.
 
         Multiplying numerator and denominator of
         $\gamma \frac{m / c_1}{\sqrt{v} / c_2 + \epsilon}$ by $c_2$ gives
         $\frac{\gamma c_2}{c_1} \frac{m}{\sqrt{v} + \epsilon c_2}$: the same update, one
         pass over the parameter fewer (the form in Kingma & Ba's paper).
         """
-        if hyper.t != t:
-            c2 = math.sqrt(1.0 - hyper.beta2 ** t)
-            hyper.eps_hat = hyper_array(hyper.eps * c2, hyper.dtype)
-            hyper.step_size = hyper_array(hyper.lr * c2 / (1.0 - hyper.beta1 ** t), hyper.dtype)
-            hyper.t = t
-        return hyper.eps_hat, hyper.step_size
+        c2 = math.sqrt(1.0 - hyper.beta2 ** t)
+        hyper.eps_hat = hyper_array(hyper.eps * c2, hyper.dtype)
+        hyper.step_size = hyper_array(hyper.lr * c2 / (1.0 - hyper.beta1 ** t), hyper.dtype)
+        hyper.t = t
 
 
 class AdamW(Adam):

@@ -15,6 +15,7 @@ small parameters of a group run through the rule together, as one flat vector (s
 from __future__ import annotations
 
 import copy
+import operator
 from typing import Any, Callable, Iterable, Optional, Union
 
 import numpy as np
@@ -61,6 +62,9 @@ class Optimizer:
         # State per parameter; Tensors hash by identity, so the tensor itself is the key.
         self.state: dict = {}
         self._hyper_cache: dict = {}  # id(group) -> (group, hyperparameter values, {dtype: h})
+        # Reads a group's hyperparameters as one tuple, in C ("lr" first: every optimizer has
+        # it, and with two or more keys an itemgetter always returns a tuple).
+        self._hyper_values = operator.itemgetter("lr", *self.defaults)
         self._plans: dict = {}  # id(group) -> Plan of its small parameters
         if params is None:
             return
@@ -209,7 +213,7 @@ class Optimizer:
 
     def _update_param(self, p: Tensor, grad: np.ndarray, group: dict, hypers: dict) -> None:
         data = p.data
-        if grad.dtype != data.dtype:
+        if grad.dtype is not data.dtype and grad.dtype != data.dtype:
             grad = grad.astype(data.dtype)
         state = self.state.get(p)
         if state is None:
@@ -219,7 +223,7 @@ class Optimizer:
     def _hypers(self, group: dict) -> dict:
         """``{dtype: _hyper(group, dtype)}``, filled on demand and kept until one of the
         group's hyperparameters changes (a scheduler setting ``lr``, say)."""
-        values = tuple(map(group.get, self.defaults))
+        values = self._hyper_values(group)
         cached = self._hyper_cache.get(id(group))
         if cached is None or cached[1] != values:  # (cached[0] holds the group: its id stays)
             # Lists are snapshot as tuples: a list value then never compares equal, so a change
