@@ -140,6 +140,15 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        if not self._flatten:  # the direct loop: for a cheap rule the detour is what costs
+            for group in self.param_groups:
+                hypers = None
+                for p in group["params"]:
+                    if p.grad is not None:
+                        if hypers is None:
+                            hypers = self._hypers(group)
+                        self._update_param(p, p.grad.data, group, hypers)
+            return loss
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             if params:
