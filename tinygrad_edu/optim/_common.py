@@ -42,6 +42,10 @@ def hyper_array(value: float, dtype: np.dtype, none_if_zero: bool = False) -> Op
 # Elements per block of ``sub_scaled_``: 128 KiB of float32, small enough to stay in a core's
 # L2 cache between the two passes over it.
 _BLOCK = 32768
+# Up to this size a whole temporary stays in cache too, and the plain expression beats the
+# Python loop over blocks (measured: 7.7 against 10.5 us at 39,200 elements, 27 against 31 us
+# at 131,072; blocks win from about 200,000 on).
+_PLAIN_MAX = 4 * _BLOCK
 
 
 def sub_scaled_(param: np.ndarray, grad: np.ndarray, alpha: Union[float, np.ndarray]) -> None:
@@ -54,7 +58,7 @@ def sub_scaled_(param: np.ndarray, grad: np.ndarray, alpha: Union[float, np.ndar
     float32 weight that takes the update from about 590 to 350 microseconds.
     """
     size = param.size
-    if (size <= _BLOCK or not param.flags.c_contiguous or not grad.flags.c_contiguous
+    if (size <= _PLAIN_MAX or not param.flags.c_contiguous or not grad.flags.c_contiguous
             or grad.shape != param.shape):
         param -= grad * alpha
         return
