@@ -53,7 +53,9 @@ class Optimizer:
     # only worth it for a rule of many NumPy calls: the copies in and out cost about three.
     _flatten = False
     # Parameters with at most this many elements share flat buckets. Above it the three extra
-    # copies (value in, gradient in, value out) cost more than the calls they save.
+    # copies (value in, gradient in, value out) cost more than the calls they save: for Adam on
+    # four float32 parameters the two ways are even at 4,096 elements each; at 100 elements the
+    # buckets take 11 us a step against 16, at 65,536 they take 690 us against 425.
     _flat_max_size = 4096
 
     def __init__(self, params: ParamsLike, defaults: dict) -> None:

@@ -55,7 +55,8 @@ class RMSprop(Optimizer):
         alpha = float(group["alpha"])
         return SimpleNamespace(
             lr=hyper_array(float(group["lr"]), dtype), alpha=hyper_array(alpha, dtype),
-            one_minus_alpha=hyper_array(1.0 - alpha, dtype), eps=hyper_array(float(group["eps"]), dtype),
+            one_minus_alpha=hyper_array(1.0 - alpha, dtype),
+            eps=hyper_array(float(group["eps"]), dtype),
             momentum=float(group["momentum"]), mu=hyper_array(float(group["momentum"]), dtype),
             weight_decay=hyper_array(float(group["weight_decay"]), dtype, none_if_zero=True),
             centered=bool(group["centered"]), maximize=bool(group["maximize"]))

@@ -29,6 +29,10 @@ class SGD(Optimizer):
         maximize: ascend the objective instead of descending it.
     """
 
+    # No flat buckets (``_flatten`` stays False): two to five NumPy calls per parameter save
+    # less than the bucket's copies and checks cost (about 5 against 4 us a step for two 0-d
+    # parameters, measured).
+
     def __init__(self, params: ParamsLike, lr: float = required, momentum: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
                  maximize: bool = False) -> None:
