@@ -47,8 +47,9 @@ class Bucket:
 
     ``state`` stands in for a parameter's state when the rule runs: the same keys, holding the
     flat buffers and the shared scalars (``step``); after the rule, scalars it changed and
-    buffers it created (SGD's momentum buffer at the first step) are handed back to every
-    parameter's own state.
+    buffers it created (amsgrad's running maximum when amsgrad is switched on mid-run) are
+    handed back to every parameter's own state. ``members`` are the parameters' positions in
+    the list of parameters with gradients, where their gradients are found.
     """
 
     def __init__(self, members: list, params: list, entries: list) -> None:
