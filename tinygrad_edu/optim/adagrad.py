@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
-from ._common import effective_grad
+from ._common import effective_grad, hyper_array
 from .optimizer import Optimizer, ParamsLike, _check_nonneg
 
 
@@ -24,6 +26,8 @@ class Adagrad(Optimizer):
         maximize: ascend instead of descend.
     """
 
+    _flatten = True
+
     def __init__(self, params: ParamsLike, lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10, maximize: bool = False) -> None:
@@ -41,15 +45,23 @@ class Adagrad(Optimizer):
         return {"step": 0,
                 "sum": np.full_like(param, float(group["initial_accumulator_value"]))}
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+    def _hyper(self, group: dict, dtype: np.dtype) -> SimpleNamespace:
+        return SimpleNamespace(
+            dtype=dtype, lr=float(group["lr"]), lr_decay=float(group["lr_decay"]),
+            eps=hyper_array(float(group["eps"]), dtype),
+            weight_decay=hyper_array(float(group["weight_decay"]), dtype, none_if_zero=True),
+            maximize=bool(group["maximize"]))
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
+                hyper: SimpleNamespace) -> None:
         state["step"] += 1
-        clr = float(group["lr"]) / (1.0 + (state["step"] - 1) * float(group["lr_decay"]))
-        g = effective_grad(param, grad, float(group["weight_decay"]), group["maximize"])
+        clr = hyper.lr / (1.0 + (state["step"] - 1) * hyper.lr_decay)
+        g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         s = state["sum"]
         scratch = np.multiply(g, g, out=np.empty_like(param))
         s += scratch
         np.sqrt(s, out=scratch)
-        scratch += float(group["eps"])
+        scratch += hyper.eps
         np.divide(g, scratch, out=scratch)
-        scratch *= clr
+        scratch *= hyper_array(clr, hyper.dtype)
         param -= scratch

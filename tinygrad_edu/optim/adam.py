@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import effective_grad
+from ._common import effective_grad, hyper_array
 from .optimizer import Optimizer, ParamsLike, _check_nonneg, _check_unit
 
 
@@ -29,6 +30,7 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    _flatten = True
 
     def __init__(self, params: ParamsLike, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
@@ -54,37 +56,66 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = np.zeros_like(param)
         return state
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        state["step"] += 1
-        t = state["step"]
+    def _hyper(self, group: dict, dtype: np.dtype) -> SimpleNamespace:
         lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-        if self._decoupled:
-            if wd != 0:
-                param *= 1.0 - lr * wd
-            g = effective_grad(param, grad, 0.0, group["maximize"])
-        else:
-            g = effective_grad(param, grad, wd, group["maximize"])
+        decoupled = self._decoupled
+        return SimpleNamespace(
+            dtype=dtype, lr=lr, beta1=beta1, beta2=beta2,
+            betas=(hyper_array(beta1, dtype), hyper_array(1.0 - beta1, dtype),
+                   hyper_array(beta2, dtype), hyper_array(1.0 - beta2, dtype)),
+            eps=eps, t=None, eps_hat=None, step_size=None,
+            weight_decay=None if decoupled else hyper_array(wd, dtype, none_if_zero=True),
+            shrink=hyper_array(1.0 - lr * wd, dtype) if decoupled and wd != 0 else None,
+            amsgrad=bool(group["amsgrad"]), maximize=bool(group["maximize"]))
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
+                hyper: SimpleNamespace) -> None:
+        state["step"] += 1
+        t = state["step"]
+        if hyper.shrink is not None:  # AdamW: decay the weights, not the gradient
+            param *= hyper.shrink
+        g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        scratch = np.multiply(g, 1.0 - beta1, out=np.empty_like(param))
-        m *= beta1
-        m += scratch
-        np.multiply(g, g, out=scratch)
-        scratch *= 1.0 - beta2
-        v *= beta2
-        v += scratch
-        if group["amsgrad"]:
+        b1, one_minus_b1, b2, one_minus_b2 = hyper.betas
+        # Ufuncs called with their output, not in-place operators (m *= ...), which take a
+        # slower path: on a bucket of small parameters the calls are the whole cost.
+        scratch = np.multiply(g, one_minus_b1, np.empty_like(param))
+        np.multiply(m, b1, m)
+        np.add(m, scratch, m)
+        np.multiply(g, g, scratch)
+        np.multiply(scratch, one_minus_b2, scratch)
+        np.multiply(v, b2, v)
+        np.add(v, scratch, v)
+        if hyper.amsgrad:
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:  # amsgrad switched on after the first step
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(param)
             np.maximum(v_max, v, out=v_max)
             v = v_max
-        np.sqrt(v, out=scratch)
-        scratch /= math.sqrt(1.0 - beta2 ** t)
-        scratch += eps
-        np.divide(m, scratch, out=scratch)
-        scratch *= lr / (1.0 - beta1 ** t)
-        param -= scratch
+        if hyper.t != t:
+            self._bias_correct(hyper, t)
+        np.sqrt(v, scratch)
+        np.add(scratch, hyper.eps_hat, scratch)
+        np.divide(m, scratch, scratch)
+        np.multiply(scratch, hyper.step_size, scratch)
+        np.subtract(param, scratch, param)
+
+    @staticmethod
+    def _bias_correct(hyper: SimpleNamespace, t: int) -> None:
+        r"""Set ``hyper.eps_hat`` $= \epsilon c_2$ and ``hyper.step_size`` $= \gamma c_2 / c_1$
+        for step ``t``, with $c_1 = 1-\beta_1^t$ and $c_2 = \sqrt{1-\beta_2^t}$; they are kept
+        for the next parameter at the same step.
+
+        Multiplying numerator and denominator of
+        $\gamma \frac{m / c_1}{\sqrt{v} / c_2 + \epsilon}$ by $c_2$ gives
+        $\frac{\gamma c_2}{c_1} \frac{m}{\sqrt{v} + \epsilon c_2}$: the same update, one
+        pass over the parameter fewer (the form in Kingma & Ba's paper).
+        """
+        c2 = math.sqrt(1.0 - hyper.beta2 ** t)
+        hyper.eps_hat = hyper_array(hyper.eps * c2, hyper.dtype)
+        hyper.step_size = hyper_array(hyper.lr * c2 / (1.0 - hyper.beta1 ** t), hyper.dtype)
+        hyper.t = t
 
 
 class AdamW(Adam):

@@ -4,17 +4,25 @@ An optimizer only ever touches ``param.data`` (in place, with NumPy), never the 
 is not something to differentiate. Subclasses write one method, ``_update``, for one parameter;
 ``step`` (gradients in ``.grad``) and ``apply_gradients`` (gradients handed over, as from a
 ``GradientTape``) both go through it, so the two workflows share one update rule.
+
+Speed for many small parameters comes from two things done once per group instead of once per
+parameter: ``_hyper`` turns the group's hyperparameters into 0-d arrays of the parameters' dtype
+(multiplying a float32 array by one costs half as much as by a Python float, and a NumPy float64
+scalar would cost twice as much again), cached while the hyperparameters do not change; and the
+small parameters of a group run through the rule together, as one flat vector (see ``_flat``).
 """
 
 from __future__ import annotations
 
 import copy
+import operator
 from typing import Any, Callable, Iterable, Optional, Union
 
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
+from ._flat import build_plan
 
 ParamsLike = Union[Iterable[Tensor], Iterable[dict], None]
 
@@ -40,11 +48,26 @@ class Optimizer:
         defaults: the hyperparameters of every group that does not set its own.
     """
 
+    # Whether the small parameters of a group run through the rule together, laid end to end
+    # (see ``_flat``). Only for an elementwise rule (not one using a per-tensor norm, say), and
+    # only worth it for a rule of many NumPy calls: the copies in and out cost about three.
+    _flatten = False
+    # Parameters with at most this many elements share flat buckets. Above it the three extra
+    # copies (value in, gradient in, value out) cost more than the calls they save: for Adam on
+    # four float32 parameters the two ways are even at 4,096 elements each; at 100 elements the
+    # buckets take 11 us a step against 16, at 65,536 they take 690 us against 425.
+    _flat_max_size = 4096
+
     def __init__(self, params: ParamsLike, defaults: dict) -> None:
         self.defaults = dict(defaults)
         self.param_groups: list = []
         # State per parameter; Tensors hash by identity, so the tensor itself is the key.
         self.state: dict = {}
+        self._hyper_cache: dict = {}  # id(group) -> (group, hyperparameter values, {dtype: h})
+        # Reads a group's hyperparameters as one tuple, in C ("lr" first: every optimizer has
+        # it, and with two or more keys an itemgetter always returns a tuple).
+        self._hyper_values = operator.itemgetter("lr", *self.defaults)
+        self._plans: dict = {}  # id(group) -> Plan of its small parameters
         if params is None:
             return
         if isinstance(params, Tensor):
@@ -119,10 +142,19 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        if not self._flatten:  # the direct loop: for a cheap rule the detour is what costs
+            for group in self.param_groups:
+                hypers = None
+                for p in group["params"]:
+                    if p.grad is not None:
+                        if hypers is None:
+                            hypers = self._hypers(group)
+                        self._update_param(p, p.grad.data, group, hypers)
+            return loss
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self._update_param(p, p.grad.data, group)
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self._step_group(group, params, [p.grad.data for p in params])
         return loss
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple]) -> None:
@@ -135,6 +167,9 @@ class Optimizer:
         """
         name = type(self).__name__
         group_of = {id(p): g for g in self.param_groups for p in g["params"]}
+        # Updates are collected per group and run group by group, as in ``step``; a variable
+        # given twice is updated twice, in order, so a repeat first flushes what was collected.
+        pending: dict = {}
         for pair in grads_and_vars:
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise TypeError(f"{name}.apply_gradients expects (gradient, variable) pairs, e.g. "
@@ -156,24 +191,74 @@ class Optimizer:
             if g.shape != var.shape:
                 raise ValueError(f"{name}.apply_gradients: gradient of shape {g.shape} for a "
                                  f"variable of shape {var.shape}; they must match")
-            self._update_param(var, g, group)
+            batch = pending.setdefault(id(group), (group, {}))[1]
+            if id(var) in batch:
+                self._flush(pending)
+                batch = pending.setdefault(id(group), (group, {}))[1]
+            batch[id(var)] = (var, g)
+        self._flush(pending)
 
-    def _update_param(self, p: Tensor, grad: np.ndarray, group: dict) -> None:
-        if grad.dtype != p.data.dtype:
-            grad = grad.astype(p.data.dtype)
+    def _flush(self, pending: dict) -> None:
+        for group in self.param_groups:  # in group order, like step
+            entry = pending.get(id(group))
+            if entry is not None:
+                pairs = list(entry[1].values())
+                self._step_group(group, [v for v, _ in pairs], [g for _, g in pairs])
+        pending.clear()
+
+    def _step_group(self, group: dict, params: list, grads: list) -> None:
+        """Update ``params`` (all in ``group``, all with gradients) from ``grads``: the small
+        ones through the group's flat buckets when the optimizer flattens, the rest one by
+        one."""
+        hypers = self._hypers(group)
+        alone = range(len(params))
+        if self._flatten and len(params) > 1:
+            plan = self._plans.get(id(group))
+            if plan is None or not plan.run(params, grads, self.state, self._update, hypers):
+                plan = self._plans[id(group)] = build_plan(
+                    group, params, self.state, self._init_state, self._flat_max_size)
+                plan.run(params, grads, self.state, self._update, hypers)
+            alone = plan.alone
+        for i in alone:
+            self._update_param(params[i], grads[i], group, hypers)
+
+    def _update_param(self, p: Tensor, grad: np.ndarray, group: dict, hypers: dict) -> None:
+        data = p.data
+        if grad.dtype is not data.dtype and grad.dtype != data.dtype:
+            grad = grad.astype(data.dtype)
         state = self.state.get(p)
         if state is None:
-            state = self.state[p] = self._init_state(p.data, group)
-        self._update(p.data, grad, state, group)
+            state = self.state[p] = self._init_state(data, group)
+        self._update(data, grad, state, hypers[data.dtype])
+
+    def _hypers(self, group: dict) -> dict:
+        """``{dtype: _hyper(group, dtype)}``, filled on demand and kept until one of the
+        group's hyperparameters changes (a scheduler setting ``lr``, say)."""
+        values = self._hyper_values(group)
+        cached = self._hyper_cache.get(id(group))
+        if cached is None or cached[1] != values:  # (cached[0] holds the group: its id stays)
+            # Lists are snapshot as tuples: a list value then never compares equal, so a change
+            # made inside it (betas[0] = ...) cannot go unseen; tuples, as usual, cost nothing.
+            snapshot = tuple(tuple(v) if isinstance(v, list) else v for v in values)
+            cached = (group, snapshot, _HyperByDtype(self._hyper, group))
+            self._hyper_cache[id(group)] = cached
+        return cached[2]
 
     # --- what each optimizer defines -----------------------------------------------------------
     def _init_state(self, param: np.ndarray, group: dict) -> dict:
         """The state of a parameter before its first update (buffers in the param's dtype)."""
         return {"step": 0}
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+    def _hyper(self, group: dict, dtype: np.dtype) -> Any:
+        """What ``_update`` receives as ``hyper``: by default the group itself; optimizers
+        override it to convert the hyperparameters once per group instead of once per
+        parameter and step."""
+        return group
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, hyper: Any) -> None:
         """Update ``param`` in place from ``grad`` (which must not be modified: it is the
-        caller's ``.grad``) and advance ``state``."""
+        caller's ``.grad``) and advance ``state``. With ``_flatten`` set, ``param``,
+        ``grad`` and the arrays in ``state`` may be flat vectors holding many parameters."""
         raise NotImplementedError(f"{type(self).__name__} must define _update")
 
     # --- saving and resuming -------------------------------------------------------------------
@@ -227,6 +312,15 @@ class Optimizer:
                 if k != "params":
                     group[k] = copy.deepcopy(v)
         self.state = new_state
+        self._plans.clear()
+
+    def __getstate__(self) -> dict:
+        # Buckets rely on their state arrays being views of their flat buffers, which copying
+        # or pickling does not preserve: drop them, and they are rebuilt at the next step.
+        state = self.__dict__.copy()
+        state["_plans"] = {}
+        state["_hyper_cache"] = {}
+        return state
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -236,6 +330,18 @@ class Optimizer:
                 if k != "params":
                     lines.append(f"    {k}: {group[k]}")
         return "\n".join(lines + [")"])
+
+
+class _HyperByDtype(dict):
+    """``_hyper(group, dtype)`` by dtype, made the first time a dtype is asked for."""
+
+    def __init__(self, make: Callable, group: dict) -> None:
+        super().__init__()
+        self.make, self.group = make, group
+
+    def __missing__(self, dtype: np.dtype) -> Any:
+        hyper = self[dtype] = self.make(self.group, dtype)
+        return hyper
 
 
 def _copy_state(state: dict) -> dict:

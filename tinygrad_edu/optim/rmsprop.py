@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
-from ._common import effective_grad
+from ._common import effective_grad, hyper_array
 from .optimizer import Optimizer, ParamsLike, _check_nonneg
 
 
@@ -28,6 +30,8 @@ class RMSprop(Optimizer):
         maximize: ascend instead of descend.
     """
 
+    _flatten = True
+
     def __init__(self, params: ParamsLike, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False, maximize: bool = False) -> None:
@@ -47,34 +51,46 @@ class RMSprop(Optimizer):
             state["grad_avg"] = np.zeros_like(param)
         return state
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+    def _hyper(self, group: dict, dtype: np.dtype) -> SimpleNamespace:
+        alpha = float(group["alpha"])
+        return SimpleNamespace(
+            lr=hyper_array(float(group["lr"]), dtype), alpha=hyper_array(alpha, dtype),
+            one_minus_alpha=hyper_array(1.0 - alpha, dtype),
+            eps=hyper_array(float(group["eps"]), dtype),
+            momentum=float(group["momentum"]), mu=hyper_array(float(group["momentum"]), dtype),
+            weight_decay=hyper_array(float(group["weight_decay"]), dtype, none_if_zero=True),
+            centered=bool(group["centered"]), maximize=bool(group["maximize"]))
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
+                hyper: SimpleNamespace) -> None:
         state["step"] += 1
-        alpha, mu = float(group["alpha"]), float(group["momentum"])
-        g = effective_grad(param, grad, float(group["weight_decay"]), group["maximize"])
+        g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         v = state["square_avg"]
         scratch = np.multiply(g, g, out=np.empty_like(param))
-        scratch *= 1.0 - alpha
-        v *= alpha
+        scratch *= hyper.one_minus_alpha
+        v *= hyper.alpha
         v += scratch
-        if group["centered"]:
-            g_avg = state["grad_avg"]
-            g_avg *= alpha
-            np.multiply(g, 1.0 - alpha, out=scratch)
+        if hyper.centered:
+            g_avg = state.get("grad_avg")
+            if g_avg is None:  # centered switched on after the first step
+                g_avg = state["grad_avg"] = np.zeros_like(param)
+            g_avg *= hyper.alpha
+            np.multiply(g, hyper.one_minus_alpha, out=scratch)
             g_avg += scratch
             np.multiply(g_avg, g_avg, out=scratch)
             np.subtract(v, scratch, out=scratch)
             np.sqrt(scratch, out=scratch)
         else:
             np.sqrt(v, out=scratch)
-        scratch += float(group["eps"])
+        scratch += hyper.eps
         np.divide(g, scratch, out=scratch)
-        if mu > 0:
+        if hyper.momentum > 0:
             buf = state.get("momentum_buffer")
             if buf is None:  # momentum switched on after the first step
                 buf = state["momentum_buffer"] = np.zeros_like(param)
-            buf *= mu
+            buf *= hyper.mu
             buf += scratch
-            np.multiply(buf, float(group["lr"]), out=scratch)
+            np.multiply(buf, hyper.lr, out=scratch)
         else:
-            scratch *= float(group["lr"])
+            scratch *= hyper.lr
         param -= scratch

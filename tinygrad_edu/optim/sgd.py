@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
-from ._common import effective_grad, sub_scaled_
+from ._common import effective_grad, hyper_array, sub_scaled_
 from .optimizer import Optimizer, ParamsLike, _check_nonneg, required
 
 
@@ -27,6 +29,10 @@ class SGD(Optimizer):
         maximize: ascend the objective instead of descending it.
     """
 
+    # No flat buckets (``_flatten`` stays False): two to five NumPy calls per parameter save
+    # less than the bucket's copies and checks cost (about 5 against 4 us a step for two 0-d
+    # parameters, measured).
+
     def __init__(self, params: ParamsLike, lr: float = required, momentum: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
                  maximize: bool = False) -> None:
@@ -47,19 +53,27 @@ class SGD(Optimizer):
     def _init_state(self, param: np.ndarray, group: dict) -> dict:
         return {"momentum_buffer": None}
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        lr, mu = float(group["lr"]), float(group["momentum"])
-        g = effective_grad(param, grad, float(group["weight_decay"]), group["maximize"])
-        if mu != 0:
+    def _hyper(self, group: dict, dtype: np.dtype) -> SimpleNamespace:
+        momentum, dampening = float(group["momentum"]), float(group["dampening"])
+        return SimpleNamespace(
+            lr=hyper_array(float(group["lr"]), dtype), momentum=momentum,
+            mu=hyper_array(momentum, dtype),
+            undamped=None if dampening == 0 else hyper_array(1.0 - dampening, dtype),
+            weight_decay=hyper_array(float(group["weight_decay"]), dtype, none_if_zero=True),
+            nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]))
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
+                hyper: SimpleNamespace) -> None:
+        g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
+        if hyper.momentum != 0:
             buf = state["momentum_buffer"]
             if buf is None:
                 buf = state["momentum_buffer"] = np.array(g, copy=True)
             else:
-                buf *= mu
-                dampening = float(group["dampening"])
-                buf += g if dampening == 0 else g * (1.0 - dampening)
-            if group["nesterov"]:
-                g = buf * mu + g
+                buf *= hyper.mu
+                buf += g if hyper.undamped is None else g * hyper.undamped
+            if hyper.nesterov:
+                g = buf * hyper.mu + g
             else:
                 g = buf
-        sub_scaled_(param, g, lr)
+        sub_scaled_(param, g, hyper.lr)
