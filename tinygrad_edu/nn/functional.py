@@ -92,10 +92,7 @@ class LinearFunction(Function):
             x2 = x if x.ndim == 2 else x.reshape(-1, w.shape[1])
             grad_w = g2.T @ x2
         if need_b:
-            if g.ndim == 2:
-                grad_b = np.add.reduce(g, axis=0)
-            else:
-                grad_b = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+            grad_b = g.sum(axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
         return grad_x, grad_w, grad_b
 
 
