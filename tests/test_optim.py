@@ -426,3 +426,27 @@ def test_sgd_large_parameters_use_the_same_rule(shape):
             buf = g.copy() if buf is None or momentum == 0 else buf * np.float32(momentum) + g
             expected -= buf * np.float32(0.1)
         np.testing.assert_array_equal(p.data, expected)
+
+
+def test_sgd_reuses_one_scratch_buffer_instead_of_allocating_per_step():
+    import tracemalloc
+    rng = np.random.default_rng(0)
+    big = Tensor(rng.standard_normal((200, 300)).astype(np.float32), requires_grad=True)
+    small = Tensor(rng.standard_normal(7).astype(np.float32), requires_grad=True)
+    wide = Tensor(rng.standard_normal((3, 5)), requires_grad=True)   # float64: its own buffer
+    params = [small, big, wide]
+    opt = optim.SGD(params, lr=0.1)
+    for p in params:
+        p.grad = Tensor(rng.standard_normal(p.shape).astype(p.dtype))
+    expected = [p.data - p.grad.data * p.dtype.type(0.1) for p in params]
+    opt.step()                      # the first step sizes the buffers
+    for p, e in zip(params, expected):
+        np.testing.assert_array_equal(p.data, e)
+        assert p.data.dtype == e.dtype
+    tracemalloc.start()
+    try:
+        opt.step()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < big.data.nbytes // 4, f"SGD.step allocated {peak} bytes"
