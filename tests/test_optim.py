@@ -429,7 +429,6 @@ def test_sgd_large_parameters_use_the_same_rule(shape):
 
 
 def test_sgd_reuses_one_scratch_buffer_instead_of_allocating_per_step():
-    import tracemalloc
     rng = np.random.default_rng(0)
     big = Tensor(rng.standard_normal((200, 300)).astype(np.float32), requires_grad=True)
     small = Tensor(rng.standard_normal(7).astype(np.float32), requires_grad=True)
@@ -443,10 +442,28 @@ def test_sgd_reuses_one_scratch_buffer_instead_of_allocating_per_step():
     for p, e in zip(params, expected):
         np.testing.assert_array_equal(p.data, e)
         assert p.data.dtype == e.dtype
+    assert _peak_allocation(opt.step) < big.data.nbytes // 4
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.Adam(ps, lr=0.01),
+                                  lambda ps: optim.RMSprop(ps, lr=0.01),
+                                  lambda ps: optim.Adagrad(ps, lr=0.01)],
+                         ids=["Adam", "RMSprop", "Adagrad"])
+def test_update_temporaries_come_from_the_scratch_buffer(make):
+    rng = np.random.default_rng(1)
+    big = Tensor(rng.standard_normal((200, 300)).astype(np.float32), requires_grad=True)
+    big.grad = Tensor(rng.standard_normal(big.shape).astype(np.float32))
+    opt = make([big])
+    opt.step()                      # the first step makes the state and sizes the buffer
+    assert _peak_allocation(opt.step) < big.data.nbytes // 4
+
+
+def _peak_allocation(fn) -> int:
+    """The most memory (bytes, NumPy arrays included) held at once by what ``fn`` allocates."""
+    import tracemalloc
     tracemalloc.start()
     try:
-        opt.step()
-        peak = tracemalloc.get_traced_memory()[1]
+        fn()
+        return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < big.data.nbytes // 4, f"SGD.step allocated {peak} bytes"

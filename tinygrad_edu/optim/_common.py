@@ -70,9 +70,6 @@ class Scratch:
         flat = buffer[:n]
         return flat.reshape(param.shape) if size is None else flat
 
-    def __deepcopy__(self, memo: dict) -> "Scratch":
-        return Scratch()   # nothing in it is state
-
 
 def sub_scaled_(param: np.ndarray, grad: np.ndarray, alpha: Union[float, np.ndarray],
                 scratch: Scratch) -> None:

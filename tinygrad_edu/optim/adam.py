@@ -80,7 +80,7 @@ class Adam(Optimizer):
         b1, one_minus_b1, b2, one_minus_b2 = hyper.betas
         # Ufuncs called with their output, not in-place operators (m *= ...), which take a
         # slower path: on a bucket of small parameters the calls are the whole cost.
-        scratch = np.multiply(g, one_minus_b1, np.empty_like(param))
+        scratch = np.multiply(g, one_minus_b1, self._scratch.like(param))
         np.multiply(m, b1, m)
         np.add(m, scratch, m)
         np.multiply(g, g, scratch)

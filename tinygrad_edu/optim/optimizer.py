@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
+from ._common import Scratch
 from ._flat import build_plan
 
 ParamsLike = Union[Iterable[Tensor], Iterable[dict], None]
@@ -68,6 +69,7 @@ class Optimizer:
         # it, and with two or more keys an itemgetter always returns a tuple).
         self._hyper_values = operator.itemgetter("lr", *self.defaults)
         self._plans: dict = {}  # id(group) -> Plan of its small parameters
+        self._scratch = Scratch()   # each update's param-sized temporary, allocated once
         if params is None:
             return
         if isinstance(params, Tensor):
@@ -320,6 +322,7 @@ class Optimizer:
         state = self.__dict__.copy()
         state["_plans"] = {}
         state["_hyper_cache"] = {}
+        state["_scratch"] = Scratch()   # contents are garbage: nothing to carry over
         return state
 
     def __repr__(self) -> str:

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import Scratch, effective_grad, hyper_array, sub_scaled_
+from ._common import effective_grad, hyper_array, sub_scaled_
 from .optimizer import Optimizer, ParamsLike, _check_nonneg, required
 
 
@@ -41,7 +41,6 @@ class SGD(Optimizer):
                                       maximize=maximize))
         if params is None:  # groups made later must pass the same checks now
             self._validate(dict(self.defaults))
-        self._scratch = Scratch()   # the temporary of every update, allocated once
 
     def _validate(self, group: dict) -> None:
         if group["lr"] is required:
