@@ -48,6 +48,11 @@ _BLOCK = 32768
 _PLAIN_MAX = 4 * _BLOCK
 
 
+# Below this many elements a temporary comes from NumPy's small-array cache at no cost; the
+# scratch buffer is for the large ones.
+_SCRATCH_MIN = 4096
+
+
 class Scratch:
     """One reusable flat buffer per dtype, grown to the largest size asked for.
 
@@ -64,6 +69,8 @@ class Scratch:
         """A buffer of ``size`` elements (default: param's) of param's dtype, shaped as param
         when its size is param's; its contents are garbage."""
         n = param.size if size is None else size
+        if n < _SCRATCH_MIN:   # a small array is cheaper to allocate than to look up
+            return np.empty(param.shape if size is None else n, dtype=param.dtype)
         buffer = self._buffers.get(param.dtype)
         if buffer is None or buffer.size < n:
             buffer = self._buffers[param.dtype] = np.empty(n, dtype=param.dtype)
