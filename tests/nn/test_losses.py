@@ -267,7 +267,7 @@ def test_cross_entropy_row_reductions_across_class_counts_and_layouts(classes, l
     np.testing.assert_allclose(z.grad.data, expected / w[y].sum(), rtol=1e-4, atol=1e-7)
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.dtype(">i8")])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.uint64, np.dtype(">i8")])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_cross_entropy_fast_path_matches_general_path(monkeypatch, dtype, reduction):
     """The common case skips the general checks; forcing the general path must give the same

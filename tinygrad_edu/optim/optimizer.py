@@ -145,13 +145,20 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         if not self._flatten:  # the direct loop: for a cheap rule the detour is what costs
+            state_of, update = self.state, self._update
             for group in self.param_groups:
                 hypers = None
                 for p in group["params"]:
-                    if p.grad is not None:
-                        if hypers is None:
-                            hypers = self._hypers(group)
-                        self._update_param(p, p.grad.data, group, hypers)
+                    if p.grad is None:
+                        continue
+                    if hypers is None:
+                        hypers = self._hypers(group)
+                    data, grad = p.data, p.grad.data
+                    state = state_of.get(p)
+                    if grad.dtype is not data.dtype or state is None:
+                        self._update_param(p, grad, group, hypers)   # casts, makes the state
+                    else:
+                        update(data, grad, state, hypers[data.dtype])
             return loss
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]

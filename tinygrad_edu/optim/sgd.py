@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import effective_grad, hyper_array, sub_scaled_
+from ._common import _PLAIN_MAX, effective_grad, hyper_array, sub_scaled_
 from .optimizer import Optimizer, ParamsLike, _check_nonneg, required
 
 
@@ -60,10 +60,17 @@ class SGD(Optimizer):
             mu=hyper_array(momentum, dtype),
             undamped=None if dampening == 0 else hyper_array(1.0 - dampening, dtype),
             weight_decay=hyper_array(float(group["weight_decay"]), dtype, none_if_zero=True),
-            nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]))
+            nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]),
+            plain=(momentum == 0 and float(group["weight_decay"]) == 0
+                   and not group["maximize"]))
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
                 hyper: SimpleNamespace) -> None:
+        if hyper.plain and param.size <= _PLAIN_MAX:
+            # The textbook step, the common case, without the detours below.
+            np.subtract(param, np.multiply(grad, hyper.lr, out=self._scratch.like(param)),
+                        out=param)
+            return
         g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         if hyper.momentum != 0:
             buf = state["momentum_buffer"]
