@@ -258,8 +258,9 @@ def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> 
     m, classes = z.shape
     few = classes <= _FEW_CLASSES
     # A new C-ordered array (whatever z's layout), so that ``flat`` below is a view of it.
-    peak = np.ascontiguousarray(z.T).max(axis=0)[:, None] if few else \
-        z.max(axis=1, keepdims=True)
+    # (ufunc reductions: ndarray.max/sum would go through a Python-level wrapper first)
+    peak = np.maximum.reduce(np.ascontiguousarray(z.T), axis=0)[:, None] if few else \
+        np.maximum.reduce(z, axis=1, keepdims=True)
     shifted = np.subtract(z, peak, order="C")
     flat = shifted.reshape(-1)
     # Flat positions row * C + y_row: 1-D fancy indexing is several times faster than
@@ -269,7 +270,7 @@ def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> 
     picked = np.add.reduce(flat[at], dtype=z.dtype)
     probs = np.exp(shifted, out=shifted)   # the shifted logits are not needed any more
     total = (probs @ _ones(classes, z.dtype))[:, None] if few else \
-        probs.sum(axis=1, keepdims=True)
+        np.add.reduce(probs, axis=1, keepdims=True)
     loss = np.add.reduce(np.log(total), axis=None, dtype=z.dtype) - picked
     probs /= total
     flat[at] -= 1.0
@@ -429,13 +430,13 @@ def _classes_in_range(t: np.ndarray, classes: int) -> bool:
     read as unsigned, a negative entry becomes larger than any class count."""
     kind = t.dtype.kind
     if kind == "u":
-        return bool(t.max() < classes)
+        return bool(np.maximum.reduce(t, axis=None) < classes)
     if kind != "i":
         return False
     unsigned = _UNSIGNED.get(t.dtype)
     if unsigned is None:                   # e.g. a non-native byte order: two passes
         return bool(t.min() >= 0 and t.max() < classes)
-    return bool(t.view(unsigned).max() < classes)
+    return bool(np.maximum.reduce(t.view(unsigned), axis=None) < classes)
 
 
 def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
