@@ -412,3 +412,19 @@ def test_zero_dim_gradients_arrive_as_arrays_of_the_leaf_dtype():
         assert leaf.grad.dtype == leaf.dtype and leaf.grad.data.flags.writeable
     np.testing.assert_allclose(x.grad.data, 3.0 + 0.0625)
     np.testing.assert_allclose(y.grad.data, 2 * 0.25 * 0.5)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_gradients_of_an_identity_graph_are_writable_and_never_shared(create_graph):
+    """The implied 1 of loss.backward() reaches the leaf unchanged through x + 0: the leaf must
+    still get an array of its own (writable, in-place updates stay local)."""
+    grads = []
+    for _ in range(2):
+        x = tg.Tensor(3.0, requires_grad=True)
+        (x + 0).backward(create_graph=create_graph)
+        assert x.grad.data.flags.writeable
+        x.grad.data[...] += 1.0
+        grads.append(x.grad)
+    np.testing.assert_array_equal(grads[0].data, 2.0)
+    np.testing.assert_array_equal(grads[1].data, 2.0)
+    assert not np.shares_memory(grads[0].data, grads[1].data)

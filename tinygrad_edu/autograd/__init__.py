@@ -38,8 +38,9 @@ _ONES: dict = {}
 
 
 def ones_seed(shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """A read-only 1 of this shape and dtype: the implied gradient of a scalar output, made once
-    (the engine copies any array it did not make before handing it out as a ``.grad``)."""
+    """A read-only 1 of this shape and dtype: the implied gradient of a scalar output, made once.
+    Only for a backward pass on arrays, which copies any array it did not make before handing
+    it out as a ``.grad``; a recorded one may hand the seed itself out, so it gets a fresh one."""
     key = (shape, dtype)
     one = _ONES.get(key)
     if one is None:
@@ -63,7 +64,7 @@ def _seed_gradients(roots: list, given: Optional[Sequence[Any]], op: str) -> lis
                     f"{op}: the output has shape {root.shape}, and a gradient can be implied only "
                     "for a scalar output; pass gradient= (d loss / d output, of the output's "
                     "shape) or reduce the output first, e.g. y.sum().backward()")
-            seeds.append(Tensor._from_op(ones_seed(root.data.shape, root.data.dtype)))
+            seeds.append(Tensor._from_op(np.ones(root.data.shape, root.data.dtype)))
         else:
             g = g if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=root.dtype))
             if g.shape != root.shape:
