@@ -428,3 +428,29 @@ def test_gradients_of_an_identity_graph_are_writable_and_never_shared(create_gra
     np.testing.assert_array_equal(grads[0].data, 2.0)
     np.testing.assert_array_equal(grads[1].data, 2.0)
     assert not np.shares_memory(grads[0].data, grads[1].data)
+
+
+def test_a_saved_array_returned_as_a_gradient_is_copied_while_the_graph_is_retained():
+    class TimesConstant(Function):
+        """x * c with d/dx = c, kept as a saved array and returned as it is."""
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(np.full(x.shape, 2.0, dtype=x.dtype))
+            return 2.0 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (local,) = ctx.saved_tensors
+            return grad * local
+
+        @staticmethod
+        def backward_arrays(ctx, grad):
+            (local,) = ctx.saved_arrays
+            return local    # valid only for the implied upstream gradient of ones, below
+
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = TimesConstant.apply(x)
+    for _ in range(3):
+        y.backward(tg.ones(2), retain_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])

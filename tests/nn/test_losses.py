@@ -449,3 +449,16 @@ def test_every_exported_loss_is_tested():
     losses = {name for name in nn.__all__ if isinstance(getattr(nn, name), type)
               and issubclass(getattr(nn, name), _Loss)}
     assert losses == TESTED_LOSSES
+
+
+def test_cross_entropy_backward_through_a_retained_graph_accumulates_exactly():
+    """Backward hands out the gradient cross-entropy saved; with retain_graph the node keeps
+    it, so the leaf's .grad must be a copy (three backwards give exactly three gradients)."""
+    rng = np.random.default_rng(2)
+    z = tg.Tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(z, np.array([0, 2, 1, 1]))
+    loss.backward(retain_graph=True)
+    once = z.grad.data.copy()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_allclose(z.grad.data, 3 * once, rtol=1e-6)

@@ -125,6 +125,10 @@ def run_backward(
                 input_grads = _backward_through_tensors(node, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
+            if retain_graph and node._saved:
+                # The node keeps its saved arrays for the next backward, so one it returned as
+                # a gradient is copied before it becomes a .grad that could be changed in place.
+                handed_out.update(id(a) for a in node._saved if type(a) is np.ndarray)
             inputs = node.inputs
             needs = node.needs_input_grad
             if len(input_grads) != len(inputs):

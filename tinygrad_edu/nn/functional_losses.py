@@ -240,8 +240,7 @@ class CrossEntropy(Function):
     @staticmethod
     def backward_arrays(ctx, grad_out):
         # The gradient forward already computed, scaled by the upstream gradient -- unless
-        # that is the 1 of ``loss.backward()``, the usual case: then it is the gradient itself
-        # (the node gives up its saved array, which backward frees anyway).
+        # that is the 1 of ``loss.backward()``, the usual case: then the saved array itself.
         (grad,) = ctx.saved_arrays
         if ctx.options["reduction"] == "none":
             return np.reshape(grad_out, (-1, 1)) * grad, None, None
