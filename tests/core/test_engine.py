@@ -454,3 +454,25 @@ def test_a_saved_array_returned_as_a_gradient_is_copied_while_the_graph_is_retai
     for _ in range(3):
         y.backward(tg.ones(2), retain_graph=True)
     np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+
+
+def test_a_wrong_gradient_from_backward_arrays_names_that_method():
+    class Broken(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+        @staticmethod
+        def backward_arrays(ctx, grad):
+            return np.ones((5,))   # not the input's shape (3,)
+
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"BrokenBackward\.backward_arrays returned a gradient "
+                                           r"of shape \(5,\)"):
+        Broken.apply(x).sum().backward()
+    (g,) = tg.autograd.grad(Broken.apply(x).sum(), [x], create_graph=True)  # backward is fine
+    np.testing.assert_array_equal(g.data, [2.0, 2.0, 2.0])

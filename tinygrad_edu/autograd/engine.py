@@ -133,7 +133,7 @@ def run_backward(
             needs = node.needs_input_grad
             if len(input_grads) != len(inputs):
                 raise RuntimeError(
-                    f"{node.name}.backward returned {len(input_grads)} gradients for "
+                    f"{_method(node, on_arrays)} returned {len(input_grads)} gradients for "
                     f"{len(inputs)} inputs; return one per input (None where there is none)")
 
         for tensor, grad in leaf_grads.values():
@@ -185,6 +185,12 @@ def _backward_through_tensors(node: Function, grad: Any) -> tuple:
     return tuple(g.data if isinstance(g, Tensor) else g for g in input_grads)
 
 
+def _method(node: Function, on_arrays: bool) -> str:
+    """Which of the node's backward methods the sweep called, for error messages."""
+    arrays = on_arrays and node.backward_arrays is not None
+    return f"{node.name}.{'backward_arrays' if arrays else 'backward'}"
+
+
 def _as_tensor(grad: Any) -> "Tensor":
     return Tensor._from_op(grad if type(grad) is np.ndarray else np.asarray(grad))
 
@@ -206,9 +212,9 @@ def _fit_to_input(node: Function, x: "Tensor", grad: Any, on_arrays: bool) -> An
             broadcast = None
         if broadcast != grad.shape:
             raise RuntimeError(
-                f"{node.name}.backward returned a gradient of shape {grad.shape} for an input of "
-                f"shape {shape}; a gradient must have its input's shape (or a shape the input "
-                "broadcasts to)")
+                f"{_method(node, on_arrays)} returned a gradient of shape {grad.shape} for an "
+                f"input of shape {shape}; a gradient must have its input's shape (or a shape the "
+                "input broadcasts to)")
         grad = sum_array_to(grad, shape) if on_arrays else grad.sum_to(shape)
     dtype = x.data.dtype
     if grad.dtype != dtype:
