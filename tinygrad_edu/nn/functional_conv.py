@@ -55,6 +55,12 @@ class Unfold(Function):
         return (Fold.apply(grad, input_shape=ctx.inputs[0].shape, kernel_size=o["kernel_size"],
                            stride=o["stride"], padding=o["padding"]),)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        o = ctx.options
+        return (Fold.forward(ctx, grad, ctx.input_arrays[0].shape, o["kernel_size"],
+                             o["stride"], o["padding"]),)
+
 
 class Fold(Function):
     """The transpose of ``Unfold``: windows (N, OH, OW, C, kh, kw) summed back into an
@@ -79,6 +85,11 @@ class Fold(Function):
         o = ctx.options
         return Unfold.apply(grad, kernel_size=o["kernel_size"], stride=o["stride"],
                             padding=o["padding"], pad_value=0.0)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        o = ctx.options
+        return Unfold.forward(ctx, grad, o["kernel_size"], o["stride"], o["padding"], 0.0)
 
 
 def unfold(x: Tensor, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,

@@ -547,6 +547,21 @@ class BinaryCrossEntropy(Function):
                                  - ops.clip(ops.log(x), min=-100.0))
         return grad_x, grad_y, None
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        x, y, w = ctx.input_arrays
+        need_x, need_y, _ = ctx.needs_input_grad
+        if w is not None:
+            grad = grad * w
+        grad_x = grad_y = None
+        if need_x:
+            grad_x = grad * (x - y) / np.maximum(x * (1.0 - x), 1e-12)
+        if need_y:
+            with np.errstate(divide="ignore"):
+                grad_y = grad * (np.maximum(np.log(1.0 - x), -100.0)
+                                 - np.maximum(np.log(x), -100.0))
+        return grad_x, grad_y, None
+
 
 def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Tensor:
