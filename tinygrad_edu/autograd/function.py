@@ -34,6 +34,7 @@ Example: a new op ``cube`` whose derivative is ``3 x^2``::
 from __future__ import annotations
 
 import traceback
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
@@ -266,7 +267,7 @@ _RELEASED = ("released",)
 
 _NO_GRADS = tuple((False,) * n for n in range(8))
 _PAIR_NEEDS = {(x, y): (x, y) for x in (False, True) for y in (False, True)}
-_NO_OPTIONS: dict = {}   # shared by every node made by apply_pair; never written to
+_NO_OPTIONS = MappingProxyType({})   # shared by every node apply_pair makes: read-only
 
 
 def _watched(tapes: tuple, tensor: "Tensor") -> bool:
