@@ -7,7 +7,10 @@ import itertools
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, Callable, Dict, Iterator, Union
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Hashable, Iterator, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -63,3 +66,20 @@ class RemovableHandle:
 
     def remove(self) -> None:
         self._hooks.pop(self._key, None)
+
+
+_CONSTANTS: dict = {}
+
+
+def readonly_constant(key: Hashable, make: Callable[..., "np.ndarray"],
+                      *args: Any) -> "np.ndarray":
+    """The array ``make(*args)`` returns, made once per ``key`` and read-only, for small constants
+    a hot path needs every call (a gradient seed of 1, row offsets, a vector of ones). The
+    cache forgets everything past 256 entries: shapes seen come and go."""
+    array = _CONSTANTS.get(key)
+    if array is None:
+        if len(_CONSTANTS) >= 256:
+            _CONSTANTS.clear()
+        array = _CONSTANTS[key] = make(*args)
+        array.flags.writeable = False
+    return array

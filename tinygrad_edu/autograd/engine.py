@@ -144,17 +144,7 @@ def run_backward(
                 if slot is not None:
                     captured[slot] = grad
             elif tensor._requires_grad:
-                if on_arrays and tensor.grad is None:
-                    # The usual first gradient of a parameter, inlined from _accumulate/_owned.
-                    if type(grad) is not np.ndarray:
-                        grad = np.array(grad)   # a NumPy scalar: a new 0-d array
-                    elif (id(grad) in handed_out or grad.base is not None
-                          or not grad.flags.writeable):
-                        grad = grad.copy()
-                    handed_out.add(id(grad))
-                    tensor.grad = Tensor._from_op(grad)
-                else:
-                    _accumulate(tensor, grad, create_graph, handed_out)
+                _accumulate(tensor, grad, create_graph, handed_out)
     finally:
         state.grad_enabled = before
         if node is not None:

@@ -16,6 +16,7 @@ import numpy as np
 from .. import ops
 from ..autograd.function import Function
 from ..tensor import Tensor, as_tensor
+from ..utils import readonly_constant
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -251,16 +252,10 @@ class CrossEntropy(Function):
 
 def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> np.ndarray:
     """The common case (class indices, no weights, ignoring or smoothing) with the fewest
-    passes over the logits: loss = mean(logsumexp(z_i) - z_i,y_i), grad = softmax - one_hot.
-    It runs once per training step, right after the matrix products have pushed everything
-    else out of the caches, so it keeps to one function and plain ufunc calls."""
+    passes over the logits: loss = mean(logsumexp(z_i) - z_i,y_i), grad = softmax - one_hot."""
     m, classes = z.shape
-    few = classes <= _FEW_CLASSES
     # A new C-ordered array (whatever z's layout), so that ``flat`` below is a view of it.
-    # (ufunc reductions: ndarray.max/sum would go through a Python-level wrapper first)
-    peak = np.maximum.reduce(np.ascontiguousarray(z.T), axis=0)[:, None] if few else \
-        np.maximum.reduce(z, axis=1, keepdims=True)
-    shifted = np.subtract(z, peak, order="C")
+    shifted = np.subtract(z, _row_max(z), order="C")
     flat = shifted.reshape(-1)
     # Flat positions row * C + y_row: 1-D fancy indexing is several times faster than
     # shifted[rows, y]. The targets were checked to lie in [0, C), so the cast is exact (and
@@ -268,8 +263,7 @@ def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> 
     at = np.add(_row_starts(m, classes), target, dtype=np.int64, casting="unsafe")
     picked = np.add.reduce(flat[at], dtype=z.dtype)
     probs = np.exp(shifted, out=shifted)   # the shifted logits are not needed any more
-    total = (probs @ _ones(classes, z.dtype))[:, None] if few else \
-        np.add.reduce(probs, axis=1, keepdims=True)
+    total = _row_sum(probs)
     loss = np.add.reduce(np.log(total), axis=None, dtype=z.dtype) - picked
     probs /= total
     flat[at] -= 1.0
@@ -282,51 +276,32 @@ def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> 
     return np.asarray(loss, dtype=z.dtype)
 
 
-_ROW_STARTS: dict = {}
-_ONES: dict = {}
-
-
 def _row_starts(m: int, classes: int) -> np.ndarray:
-    """0, C, 2C, ...: where each of m rows of C classes starts in the flattened logits (made
-    once per shape, read-only)."""
-    starts = _ROW_STARTS.get((m, classes))
-    if starts is None:
-        if len(_ROW_STARTS) > 64:   # batch shapes seen come and go: keep the cache small
-            _ROW_STARTS.clear()
-        starts = _ROW_STARTS[m, classes] = np.arange(0, m * classes, classes)
-        starts.flags.writeable = False
-    return starts
-
-
-def _ones(n: int, dtype: np.dtype) -> np.ndarray:
-    """A read-only vector of n ones, for row sums as a matrix-vector product."""
-    ones = _ONES.get((n, dtype))
-    if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        ones = _ONES[n, dtype] = np.ones(n, dtype)
-        ones.flags.writeable = False
-    return ones
+    """0, C, 2C, ...: where each of m rows of C classes starts in the flattened logits."""
+    return readonly_constant(("row starts", m, classes), np.arange, 0, m * classes, classes)
 
 
 # Up to this many classes, NumPy's reductions along the (short) class axis are slow: they loop
 # per row. Then the row maxima come faster from a transposed copy reduced along its first axis
-# (one vectorised pass per class), and the row sums from a matrix-vector product.
+# (one vectorised pass per class), and the row sums from a matrix-vector product. Both use the
+# ufuncs' reduce directly: ndarray.max/sum would go through a Python-level wrapper first.
 _FEW_CLASSES = 32
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
     """The largest entry of each row of z (M, C), shape (M, 1)."""
     if z.shape[1] <= _FEW_CLASSES:
-        return np.ascontiguousarray(z.T).max(axis=0)[:, None]
-    return z.max(axis=1, keepdims=True)
+        return np.maximum.reduce(np.ascontiguousarray(z.T), axis=0)[:, None]
+    return np.maximum.reduce(z, axis=1, keepdims=True)
 
 
 def _row_sum(z: np.ndarray) -> np.ndarray:
     """The sum of each row of z (M, C), shape (M, 1)."""
-    if z.shape[1] <= _FEW_CLASSES:
-        return (z @ _ones(z.shape[1], z.dtype))[:, None]
-    return z.sum(axis=1, keepdims=True)
+    classes = z.shape[1]
+    if classes <= _FEW_CLASSES:
+        ones = readonly_constant(("ones", (classes,), z.dtype), np.ones, classes, z.dtype)
+        return (z @ ones)[:, None]
+    return np.add.reduce(z, axis=1, keepdims=True)
 
 
 def _subtract_at(grad: np.ndarray, rows: np.ndarray, cls: np.ndarray,

@@ -24,9 +24,7 @@ class Add(Function):
     def backward(ctx, grad):
         return grad, grad
 
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        return grad, grad
+    backward_arrays = backward   # the same on arrays
 
 
 class Sub(Function):
@@ -40,9 +38,7 @@ class Sub(Function):
     def backward(ctx, grad):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        return grad, (-grad if ctx.needs_input_grad[1] else None)
+    backward_arrays = backward   # the same on arrays
 
 
 class Mul(Function):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._common import _PLAIN_MAX, effective_grad, hyper_array, sub_scaled_
+from ._common import effective_grad, hyper_array, sub_scaled_
 from .optimizer import Optimizer, ParamsLike, _check_nonneg, required
 
 
@@ -66,10 +66,8 @@ class SGD(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
                 hyper: SimpleNamespace) -> None:
-        if hyper.plain and param.size <= _PLAIN_MAX:
-            # The textbook step, the common case, without the detours below.
-            np.subtract(param, np.multiply(grad, hyper.lr, out=self._scratch.like(param)),
-                        out=param)
+        if hyper.plain:   # the textbook step, the common case: no detours
+            sub_scaled_(param, grad, hyper.lr, self._scratch)
             return
         g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         if hyper.momentum != 0:
