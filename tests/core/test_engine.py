@@ -476,3 +476,47 @@ def test_a_wrong_gradient_from_backward_arrays_names_that_method():
         Broken.apply(x).sum().backward()
     (g,) = tg.autograd.grad(Broken.apply(x).sum(), [x], create_graph=True)  # backward is fine
     np.testing.assert_array_equal(g.data, [2.0, 2.0, 2.0])
+
+
+def test_a_first_gradient_that_is_a_view_or_read_only_is_copied_into_the_leaf():
+    """The sweep adopts a fresh gradient array as a leaf's .grad without copying; a view, a
+    read-only array or one already given to another leaf must be copied instead."""
+
+    class Hands(Function):
+        """Gives each input a gradient of a different provenance."""
+
+        @staticmethod
+        def forward(ctx, a, b, c, d):
+            return a + b + c + d
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad, 2 * grad, 2 * grad
+
+        @staticmethod
+        def backward_arrays(ctx, grad):
+            backing = np.ones(8, dtype=grad.dtype)
+            view = backing[:4]                    # has a base
+            frozen = np.ones(4, dtype=grad.dtype)
+            frozen.flags.writeable = False        # read-only
+            fresh = grad * 2.0
+            return view, frozen, fresh, fresh     # the last two share one array
+
+    leaves = [tg.Tensor(np.zeros(4, np.float32), requires_grad=True) for _ in range(4)]
+    Hands.apply(*leaves).backward(tg.ones(4))
+    grads = [leaf.grad.data for leaf in leaves]
+    for g in grads:
+        assert g.base is None and g.flags.writeable
+    assert not np.shares_memory(grads[2], grads[3])
+    np.testing.assert_array_equal(grads[0], 1.0)
+    np.testing.assert_array_equal(grads[3], 2.0)
+
+
+def test_a_root_gradient_of_another_dtype_is_cast_to_the_root_dtype():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)          # float32
+    y = x * 3.0
+    y.retain_grad()
+    y.backward(tg.Tensor(np.array([1.0, 0.5])))            # a float64 upstream gradient
+    assert y.grad.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_allclose(y.grad.data, [1.0, 0.5])
+    np.testing.assert_allclose(x.grad.data, [3.0, 1.5])

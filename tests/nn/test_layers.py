@@ -87,6 +87,21 @@ def test_linear_values_and_shapes():
         layer(tg.Tensor(x.astype(np.float64)))
 
 
+def test_functional_linear_names_the_argument_that_does_not_fit():
+    x = tg.zeros(4, 5)
+    weight, bias = tg.zeros(3, 5, requires_grad=True), tg.zeros(3, requires_grad=True)
+    with pytest.raises(ValueError, match=r"weight must be 2-D .* got shape \(15,\)"):
+        F.linear(x, weight.reshape(15), bias)
+    with pytest.raises(ValueError, match="in_features = 5"):
+        F.linear(tg.Tensor(1.0), weight, bias)           # a 0-d input has no feature axis
+    with pytest.raises(ValueError, match=r"bias must have shape \(3,\), got \(1,\)"):
+        F.linear(x, weight, tg.zeros(1))                  # would broadcast silently
+    with pytest.raises(TypeError, match="float64 differs from weight dtype float32"):
+        F.linear(x.double(), weight, bias)
+    out = F.linear(x, weight.data, bias.data)             # arrays are accepted as constants
+    assert out.shape == (4, 3) and out.grad_fn is None
+
+
 def test_linear_default_init_bounds():
     tg.manual_seed(0)
     layer = nn.Linear(400, 300)

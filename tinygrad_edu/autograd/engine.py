@@ -72,7 +72,7 @@ def run_backward(
     node = None
     try:
         # The roots' gradients enter the graph the way every node's input gradients do: as the
-        # "input gradients" of a node that is not there (node is None; nothing to fit).
+        # "input gradients" of a node that is not there (node is None).
         inputs, needs = roots, repeat(True)
         input_grads = root_arrays if on_arrays else root_grads
         while True:
@@ -81,8 +81,8 @@ def run_backward(
                     continue
                 data = x.data
                 # The common case (the mode's type, the input's shape and dtype) needs no fitting.
-                if node is not None and (check_finite or type(g) not in grad_types
-                                         or g.shape != data.shape or g.dtype is not data.dtype):
+                if (check_finite or type(g) not in grad_types or g.shape != data.shape
+                        or g.dtype is not data.dtype):
                     g = _fit_to_input(node, x, g, on_arrays)
                 # Deliver: into a leaf's total, or to the node that produced x.
                 producer = x.grad_fn
@@ -143,7 +143,19 @@ def run_backward(
                 slot = source_slot.get(id(tensor))
                 if slot is not None:
                     captured[slot] = grad
-            elif tensor._requires_grad:
+            elif not tensor._requires_grad:
+                continue
+            elif (tensor.grad is None and type(grad) is np.ndarray and grad.base is None
+                    and id(grad) not in handed_out and on_arrays and grad.flags.writeable):
+                # The usual first gradient of a parameter: an array the sweep made, given to no
+                # one else, becomes its .grad as it is (what _accumulate does, inlined).
+                handed_out.add(id(grad))
+                fresh = object.__new__(Tensor)
+                fresh.data = grad
+                fresh.grad = fresh.grad_fn = None
+                fresh._requires_grad = False
+                tensor.grad = fresh
+            else:
                 _accumulate(tensor, grad, create_graph, handed_out)
     finally:
         state.grad_enabled = before
@@ -175,8 +187,10 @@ def _backward_through_tensors(node: Function, grad: Any) -> tuple:
     return tuple(g.data if isinstance(g, Tensor) else g for g in input_grads)
 
 
-def _method(node: Function, on_arrays: bool) -> str:
+def _method(node: Optional[Function], on_arrays: bool) -> str:
     """Which of the node's backward methods the sweep called, for error messages."""
+    if node is None:
+        return "backward()"
     arrays = on_arrays and node.backward_arrays is not None
     return f"{node.name}.{'backward_arrays' if arrays else 'backward'}"
 
@@ -185,8 +199,10 @@ def _as_tensor(grad: Any) -> "Tensor":
     return Tensor._from_op(grad if type(grad) is np.ndarray else np.asarray(grad))
 
 
-def _fit_to_input(node: Function, x: "Tensor", grad: Any, on_arrays: bool) -> Any:
-    """Check one gradient from ``node.backward`` against its input, undoing broadcasting."""
+def _fit_to_input(node: Optional[Function], x: "Tensor", grad: Any, on_arrays: bool) -> Any:
+    """Check one gradient from ``node.backward`` against its input, undoing broadcasting
+    (``node`` None: a root's starting gradient, checked by the caller; only its dtype is
+    fitted)."""
     if on_arrays:
         if isinstance(grad, Tensor):
             grad = grad.data
@@ -209,7 +225,7 @@ def _fit_to_input(node: Function, x: "Tensor", grad: Any, on_arrays: bool) -> An
     dtype = x.data.dtype
     if grad.dtype != dtype:
         grad = grad.astype(dtype) if on_arrays else grad.to(dtype)
-    if state.anomaly_enabled:
+    if state.anomaly_enabled and node is not None:
         values = grad if on_arrays else grad.data
         if not np.all(np.isfinite(values)):
             bad = "nan" if np.isnan(values).any() else "inf"

@@ -101,15 +101,12 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **options: Any) -> "Tensor":
         """Run the op on ``inputs`` (Tensors or constants) and record it when needed."""
-        ctx = object.__new__(cls)
-        ctx._saved = None
-        arrays = []
         st = state
+        arrays = []
         if st.grad_enabled:
             # One pass over the inputs: their arrays for forward, which need a gradient, and the
             # generation this node will have.
             needs = []
-            record = False
             generation = 0
             tapes = st.recording_tapes
             for x in inputs:
@@ -117,21 +114,21 @@ class Function:
                     arrays.append(x.data)
                     if x._requires_grad or (tapes and _watched(tapes, x)):
                         needs.append(True)
-                        record = True
                         node = x.grad_fn
                         if node is not None and node.generation > generation:
                             generation = node.generation
-                    else:
-                        needs.append(False)
+                        continue
                 else:
                     arrays.append(x)
-                    needs.append(False)
+                needs.append(False)
+            needs = tuple(needs)  # a tuple of bools leaves the cycle collector
         else:
-            record = False
             for x in inputs:
                 arrays.append(x.data if isinstance(x, Tensor) else x)
             needs = _NO_GRADS[len(inputs)] if len(inputs) < 8 else (False,) * len(inputs)
-        ctx.needs_input_grad = tuple(needs)  # a tuple of bools leaves the cycle collector
+        ctx = object.__new__(cls)
+        ctx._saved = None
+        ctx.needs_input_grad = needs
         try:
             data = cls.forward(ctx, *arrays, **options) if options else cls.forward(ctx, *arrays)
         except ValueError as error:
@@ -141,9 +138,8 @@ class Function:
             data = np.asarray(data)
         out = object.__new__(Tensor)
         out.data = data
-        out.grad = out.grad_fn = None
-        out._requires_grad = False
-        if record and data.dtype.kind in "fc":
+        out.grad = None
+        if True in needs and data.dtype.kind in "fc":
             ctx.inputs = inputs
             ctx.input_arrays = arrays
             ctx.options = options
@@ -159,6 +155,9 @@ class Function:
             if tapes:
                 for tape in tapes:
                     tape._record(ctx, out)
+        else:
+            out._requires_grad = False
+            out.grad_fn = None
         return out
 
     @classmethod
@@ -205,6 +204,47 @@ class Function:
             out.grad_fn = ctx
             if st.anomaly_enabled:
                 ctx.creation_trace = "".join(traceback.format_stack()[:-2])
+        return out
+
+    @classmethod
+    def apply_one(cls, x: Any, *constants: Any, **options: Any) -> "Tensor":
+        """``apply(x, *constants, **options)`` unrolled for ops whose only operand that can
+        need a gradient is ``x``, a Tensor: the hot path of the unary ops (relu, exp, tanh...)
+        and of a fused loss given its targets. ``constants`` reach forward as they are. A
+        GradientTape recording or a forward error goes through ``apply``."""
+        st = state
+        if st.recording_tapes or not isinstance(x, Tensor):
+            return cls.apply(as_tensor(x), *constants, **options)
+        array = x.data
+        need = x._requires_grad and st.grad_enabled
+        ctx = object.__new__(cls)
+        ctx._saved = None
+        ctx.needs_input_grad = (_ONE_NEEDS[need] if not constants
+                                else (need,) + (False,) * len(constants))
+        try:
+            data = cls.forward(ctx, array, *constants, **options)
+        except ValueError:
+            # forward has no side effects: let apply explain the error
+            return cls.apply(x, *constants, **options)
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        out = object.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        if need and data.dtype.kind in "fc":
+            node = x.grad_fn
+            ctx.inputs = (x, *constants)
+            ctx.input_arrays = (array, *constants)
+            ctx.options = options if options else _NO_OPTIONS
+            ctx.generation = 1 if node is None else node.generation + 1
+            ctx._output = None
+            out._requires_grad = True
+            out.grad_fn = ctx
+            if st.anomaly_enabled:
+                ctx.creation_trace = "".join(traceback.format_stack()[:-2])
+        else:
+            out._requires_grad = False
+            out.grad_fn = None
         return out
 
     def save_for_backward(self, *values: Any) -> None:
@@ -267,6 +307,7 @@ _RELEASED = ("released",)
 
 _NO_GRADS = tuple((False,) * n for n in range(8))
 _PAIR_NEEDS = {(x, y): (x, y) for x in (False, True) for y in (False, True)}
+_ONE_NEEDS = {False: (False,), True: (True,)}
 _NO_OPTIONS = MappingProxyType({})   # shared by every node apply_pair makes: read-only
 
 
@@ -277,4 +318,4 @@ def _watched(tapes: tuple, tensor: "Tensor") -> bool:
     return False
 
 
-from ..tensor import Tensor  # noqa: E402  (Tensor and Function refer to each other)
+from ..tensor import Tensor, as_tensor  # noqa: E402  (Tensor and Function refer to each other)

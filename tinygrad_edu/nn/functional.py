@@ -86,25 +86,30 @@ class LinearFunction(Function):
         x, w, _ = ctx.input_arrays
         need_x, need_w, need_b = ctx.needs_input_grad
         grad_x = g @ w if need_x else None
-        grad_w = grad_b = None
-        if need_w:
-            g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[0])
-            x2 = x if x.ndim == 2 else x.reshape(-1, w.shape[1])
-            grad_w = g2.T @ x2
-        if need_b:
-            # np.add.reduce: ndarray.sum would go through a Python-level wrapper first.
-            grad_b = np.add.reduce(g, axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
-        return grad_x, grad_w, grad_b
+        if g.ndim != 2:   # fold all leading axes (or add one) into the batch axis
+            g = g.reshape(-1, w.shape[0])
+            x = x.reshape(-1, w.shape[1])
+        # np.add.reduce: ndarray.sum would go through a Python-level wrapper first.
+        return (grad_x, g.T @ x if need_w else None,
+                np.add.reduce(g, axis=0) if need_b else None)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """x @ weight.T + bias, for x of shape (..., in_features) and weight (out, in)."""
     if not isinstance(x, Tensor):
         x = as_tensor(x)
-    # The arrays' own attributes, each read once: these checks run for every layer of every
-    # step, and Tensor's shape/dtype properties would add a call per read.
+    # One combined test on the arrays' own attributes: it runs for every layer of every step.
     xa = x.data
     wa = weight.data if isinstance(weight, Tensor) else weight
+    w_shape = wa.shape
+    if (len(w_shape) != 2 or xa.shape[-1:] != w_shape[1:] or xa.dtype != wa.dtype
+            or (bias is not None and _data(bias).shape != w_shape[:1])):
+        _linear_error(xa, wa, bias)
+    return LinearFunction.apply(x, weight, bias)
+
+
+def _linear_error(xa: np.ndarray, wa: np.ndarray, bias: Any) -> None:
+    """Raise the error that says which of ``linear``'s arguments does not fit."""
     w_shape, x_shape = wa.shape, xa.shape
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
@@ -113,14 +118,15 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
         raise ValueError(f"linear: input of shape {x_shape} does not fit weight of shape "
                          f"{w_shape}: the input's last axis must be in_features = "
                          f"{w_shape[1]}")
-    if bias is not None:
-        b_shape = bias.data.shape if isinstance(bias, Tensor) else bias.shape
-        if b_shape != (w_shape[0],):
-            raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {b_shape}")
-    if xa.dtype != wa.dtype:
-        raise TypeError(f"linear: input dtype {xa.dtype} differs from weight dtype "
-                        f"{wa.dtype}; convert one (x.float(), or model.double())")
-    return LinearFunction.apply(x, weight, bias)
+    b_shape = _data(bias).shape
+    if b_shape != (w_shape[0],):
+        raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {b_shape}")
+    raise TypeError(f"linear: input dtype {xa.dtype} differs from weight dtype {wa.dtype}; "
+                    "convert one (x.float(), or model.double())")
+
+
+def _data(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:

@@ -260,7 +260,9 @@ def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> 
     # Flat positions row * C + y_row: 1-D fancy indexing is several times faster than
     # shifted[rows, y]. The targets were checked to lie in [0, C), so the cast is exact (and
     # needed: uint64 + int64 would give floats).
-    at = np.add(_row_starts(m, classes), target, dtype=np.int64, casting="unsafe")
+    starts = _row_starts(m, classes)
+    at = (starts + target if target.dtype is _INT64
+          else np.add(starts, target, dtype=np.int64, casting="unsafe"))
     picked = np.add.reduce(flat[at], dtype=z.dtype)
     probs = np.exp(shifted, out=shifted)   # the shifted logits are not needed any more
     total = _row_sum(probs)
@@ -273,7 +275,7 @@ def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> 
         probs *= scale
         loss = loss * scale
     ctx.save_for_backward(probs)
-    return np.asarray(loss, dtype=z.dtype)
+    return loss   # a NumPy scalar of z's dtype, which apply makes a 0-d array
 
 
 def _row_starts(m: int, classes: int) -> np.ndarray:
@@ -384,10 +386,11 @@ def _plain_index_targets(input: Any, target: Any, weight: Any, ignore_index: int
     if type(t) is not np.ndarray:
         return None
     z = input.data
-    if (z.ndim != 2 or t.ndim != 1 or t.shape[0] != z.shape[0] or not t.shape[0]
+    z_shape, t_shape = z.shape, t.shape
+    if (len(z_shape) != 2 or len(t_shape) != 1 or t_shape[0] != z_shape[0] or not t_shape[0]
             or z.dtype.kind != "f"):
         return None
-    classes = z.shape[1]
+    classes = z_shape[1]
     if 0 <= ignore_index < classes or not _classes_in_range(t, classes):
         return None
     return t
@@ -399,10 +402,16 @@ _UNSIGNED = {np.dtype(s): np.dtype(u) for s, u in
               (np.int64, np.uint64))}
 
 
+_INT64 = np.dtype(np.int64)
+
+
 def _classes_in_range(t: np.ndarray, classes: int) -> bool:
     """Whether every entry of the non-empty array t is an integer in [0, classes), in one pass:
     read as unsigned, a negative entry becomes larger than any class count."""
-    kind = t.dtype.kind
+    dtype = t.dtype
+    if dtype is _INT64:   # the usual labels: one reduction over them read as unsigned
+        return bool(np.maximum.reduce(t.view(np.uint64), axis=None) < classes)
+    kind = dtype.kind
     if kind == "u":
         return bool(np.maximum.reduce(t, axis=None) < classes)
     if kind != "i":
@@ -431,8 +440,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     """
     t = _plain_index_targets(input, target, weight, ignore_index, reduction, label_smoothing)
     if t is not None:
-        return CrossEntropy.apply(input, t, None, index_targets=True, ignore_index=None,
-                                  label_smoothing=0.0, reduction=reduction)
+        return CrossEntropy.apply_one(input, t, None, index_targets=True, ignore_index=None,
+                                      label_smoothing=0.0, reduction=reduction)
     op = "cross_entropy"
     _check_reduction(reduction, op)
     if not 0.0 <= label_smoothing <= 1.0:

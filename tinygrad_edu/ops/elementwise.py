@@ -287,7 +287,12 @@ class Relu(Function):
     def backward(ctx, grad):
         return grad * (ctx.inputs[0].data > 0)
 
-    backward_arrays = backward   # the mask is an array already; grad * mask keeps grad's type
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        a = ctx.input_arrays[0]
+        # A mask in the input's float dtype: NumPy multiplies by a bool mask about a fifth
+        # slower, casting it on the fly.
+        return grad * (a > 0).astype(a.dtype)
 
 
 class LeakyRelu(Function):
@@ -457,47 +462,47 @@ def pow(a, exponent) -> Tensor:  # noqa: A001 - the PyTorch name
 
 def exp(x) -> Tensor:
     """e ** x."""
-    return Exp.apply(as_tensor(x))
+    return Exp.apply_one(x)
 
 
 def log(x) -> Tensor:
     """Natural logarithm."""
-    return Log.apply(as_tensor(x))
+    return Log.apply_one(x)
 
 
 def sqrt(x) -> Tensor:
     """Square root."""
-    return Sqrt.apply(as_tensor(x))
+    return Sqrt.apply_one(x)
 
 
 def abs(x) -> Tensor:  # noqa: A001
     """|x|; its gradient at 0 is 0."""
-    return Abs.apply(as_tensor(x))
+    return Abs.apply_one(x)
 
 
 def sin(x) -> Tensor:
     """Sine."""
-    return Sin.apply(as_tensor(x))
+    return Sin.apply_one(x)
 
 
 def cos(x) -> Tensor:
     """Cosine."""
-    return Cos.apply(as_tensor(x))
+    return Cos.apply_one(x)
 
 
 def tanh(x) -> Tensor:
     """Hyperbolic tangent."""
-    return Tanh.apply(as_tensor(x))
+    return Tanh.apply_one(x)
 
 
 def sigmoid(x) -> Tensor:
     """The logistic function 1 / (1 + e^-x), stable for inputs of any size."""
-    return Sigmoid.apply(as_tensor(x))
+    return Sigmoid.apply_one(x)
 
 
 def relu(x) -> Tensor:
     """max(x, 0)."""
-    return Relu.apply(as_tensor(x))
+    return Relu.apply_one(x)
 
 
 def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
