@@ -125,13 +125,16 @@ class Optimizer:
         allocates fresh ones and ``step`` skips parameters that get none; ``False`` fills the
         existing gradient arrays with zeros.
         """
+        if set_to_none:   # the common case, one store per parameter
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad = None
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                if set_to_none:
-                    p.grad = None
-                elif p.grad.grad_fn is not None:  # a gradient with a graph (create_graph)
+                if p.grad.grad_fn is not None:  # a gradient with a graph (create_graph)
                     p.grad = Tensor(np.zeros_like(p.grad.data))
                 else:
                     p.grad.data[...] = 0
@@ -144,27 +147,17 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        if not self._flatten:  # the direct loop: for a cheap rule the detour is what costs
-            state_of, update = self.state, self._update
-            for group in self.param_groups:
-                hypers = None
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    if hypers is None:
-                        hypers = self._hypers(group)
-                    data, grad = p.data, p.grad.data
-                    state = state_of.get(p)
-                    if grad.dtype is not data.dtype or state is None:
-                        self._update_param(p, grad, group, hypers)   # casts, makes the state
-                    else:
-                        update(data, grad, state, hypers[data.dtype])
-            return loss
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if params:
-                self._step_group(group, params, [p.grad.data for p in params])
+            self._step_grads(group)
         return loss
+
+    def _step_grads(self, group: dict) -> None:
+        """Update the parameters of ``group`` that have a gradient, from their ``.grad``.
+        (``SGD`` replaces this with a direct loop: for a rule of two NumPy calls the lists
+        made here would be a good part of the cost.)"""
+        params = [p for p in group["params"] if p.grad is not None]
+        if params:
+            self._step_group(group, params, [p.grad.data for p in params])
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple]) -> None:
         """Apply given gradients to their variables, as Keras' ``optimizer.apply_gradients``.
