@@ -3,7 +3,9 @@
 An optimizer only ever touches ``param.data`` (in place, with NumPy), never the graph: an update
 is not something to differentiate. Subclasses write one method, ``_update``, for one parameter;
 ``step`` (gradients in ``.grad``) and ``apply_gradients`` (gradients handed over, as from a
-``GradientTape``) both go through it, so the two workflows share one update rule.
+``GradientTape``) both go through it, so the two workflows share one update rule. (``SGD``
+alone also writes its textbook step inline, in its direct loop; it is tested bit for bit against
+``_update``.)
 
 Speed for many small parameters comes from two things done once per group instead of once per
 parameter: ``_hyper`` turns the group's hyperparameters into 0-d arrays of the parameters' dtype
