@@ -467,3 +467,19 @@ def _peak_allocation(fn) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_bias_correction_rounds_like_a_fresh_array(dtype):
+    """eps_hat and step_size, set together in one NumPy call each step, hold exactly the
+    formula's values rounded to the parameter's dtype."""
+    import math
+    opt = optim.Adam([Tensor(np.zeros(2, dtype), requires_grad=True)], lr=0.003,
+                     betas=(0.8, 0.99), eps=1e-7)
+    hyper = opt._hypers(opt.param_groups[0])[np.dtype(dtype)]
+    for t in (1, 2, 7, 1000):
+        optim.Adam._bias_correct(hyper, t)
+        c2 = math.sqrt(1.0 - 0.99 ** t)
+        assert hyper.eps_hat.dtype == dtype and hyper.eps_hat.shape == ()
+        assert hyper.eps_hat == np.array(1e-7 * c2, dtype)
+        assert hyper.step_size == np.array(0.003 * c2 / (1.0 - 0.8 ** t), dtype)

@@ -67,7 +67,9 @@ class Bucket:
         self.state: dict = {}
         self.array_keys: list = []
         self.scalar_keys: list = []
-        self.buffers: list = [[] for _ in params]  # per parameter: its (key, view) pairs
+        # Per parameter, the ids of its views, in the order of ``array_keys``: what its state
+        # must still hold (the bucket holds the views, so the ids stay theirs).
+        self.view_ids: list = [[] for _ in params]
         for key, value in entries[0].items():
             if isinstance(value, np.ndarray):
                 flat = np.empty(self.size, self.dtype)
@@ -79,7 +81,7 @@ class Bucket:
                 self.state[key] = value
                 self.scalar_keys.append(key)
         # One tuple per parameter, for the loop that runs every step.
-        self.slots = list(zip(members, params, entries, self.buffers, self.value_views,
+        self.slots = list(zip(members, params, entries, self.view_ids, self.value_views,
                               self._views(self.grads)))
 
     def _views(self, flat: np.ndarray) -> list:
@@ -89,23 +91,23 @@ class Bucket:
         """Make ``flat`` the buffer behind ``key``: each parameter's state gets its view."""
         self.state[key] = flat
         self.array_keys.append(key)
-        for entry, own, view in zip(self.entries, self.buffers, views):
+        for entry, ids, view in zip(self.entries, self.view_ids, views):
             entry[key] = view
-            own.append((key, view))
+            ids.append(id(view))
 
     def gather(self, grads: list, state: dict) -> bool:
         """Copy values and gradients into the flat arrays, checking on the way that every
         parameter's state and array are still the ones this bucket was built on (False if
         not: then nothing has been updated yet, and the caller rebuilds)."""
         shared = self.state
-        scalar_keys, datas = self.scalar_keys, self.datas
-        nkeys = len(self.array_keys) + len(scalar_keys)
-        for k, (i, p, entry, buffers, value, grad) in enumerate(self.slots):
+        array_keys, scalar_keys, datas = self.array_keys, self.scalar_keys, self.datas
+        nkeys = len(array_keys) + len(scalar_keys)
+        for k, (i, p, entry, view_ids, value, grad) in enumerate(self.slots):
             if state.get(p) is not entry or len(entry) != nkeys:
                 return False
-            for key, view in buffers:
-                if entry.get(key) is not view:
-                    return False
+            # The entry's arrays are still the bucket's views: compared by identity, in C.
+            if list(map(id, map(entry.get, array_keys))) != view_ids:
+                return False
             for key in scalar_keys:
                 if entry.get(key) != shared[key]:
                     return False

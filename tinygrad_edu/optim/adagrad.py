@@ -58,7 +58,7 @@ class Adagrad(Optimizer):
         clr = hyper.lr / (1.0 + (state["step"] - 1) * hyper.lr_decay)
         g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         s = state["sum"]
-        scratch = np.multiply(g, g, out=self._scratch.like(param))
+        scratch = np.multiply(g, g, self._scratch.views[param.dtype, param.shape])
         s += scratch
         np.sqrt(s, out=scratch)
         scratch += hyper.eps

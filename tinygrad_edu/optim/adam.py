@@ -60,11 +60,14 @@ class Adam(Optimizer):
         lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
         decoupled = self._decoupled
+        # eps_hat and step_size change with every step: two 0-d views of one pair, so that
+        # ``_bias_correct`` sets both with one NumPy call.
+        bias = np.empty(2, dtype)
         return SimpleNamespace(
             dtype=dtype, lr=lr, beta1=beta1, beta2=beta2,
             betas=(hyper_array(beta1, dtype), hyper_array(1.0 - beta1, dtype),
                    hyper_array(beta2, dtype), hyper_array(1.0 - beta2, dtype)),
-            eps=eps, t=None, eps_hat=None, step_size=None,
+            eps=eps, t=None, bias=bias, eps_hat=bias[0, ...], step_size=bias[1, ...],
             weight_decay=None if decoupled else hyper_array(wd, dtype, none_if_zero=True),
             shrink=hyper_array(1.0 - lr * wd, dtype) if decoupled and wd != 0 else None,
             amsgrad=bool(group["amsgrad"]), maximize=bool(group["maximize"]))
@@ -80,7 +83,7 @@ class Adam(Optimizer):
         b1, one_minus_b1, b2, one_minus_b2 = hyper.betas
         # Ufuncs called with their output, not in-place operators (m *= ...), which take a
         # slower path: on a bucket of small parameters the calls are the whole cost.
-        scratch = np.multiply(g, one_minus_b1, self._scratch.like(param))
+        scratch = np.multiply(g, one_minus_b1, self._scratch.views[param.dtype, param.shape])
         np.multiply(m, b1, m)
         np.add(m, scratch, m)
         np.multiply(g, g, scratch)
@@ -105,7 +108,8 @@ class Adam(Optimizer):
     def _bias_correct(hyper: SimpleNamespace, t: int) -> None:
         r"""Set ``hyper.eps_hat`` $= \epsilon c_2$ and ``hyper.step_size`` $= \gamma c_2 / c_1$
         for step ``t``, with $c_1 = 1-\beta_1^t$ and $c_2 = \sqrt{1-\beta_2^t}$; they are kept
-        for the next parameter at the same step.
+        for the next parameter at the same step. (Both are written into ``hyper.bias``, of which
+        they are views: the assignment rounds each to the dtype as ``hyper_array`` would.)
 
         Multiplying numerator and denominator of
         $\gamma \frac{m / c_1}{\sqrt{v} / c_2 + \epsilon}$ by $c_2$ gives
@@ -113,8 +117,7 @@ class Adam(Optimizer):
         pass over the parameter fewer (the form in Kingma & Ba's paper).
         """
         c2 = math.sqrt(1.0 - hyper.beta2 ** t)
-        hyper.eps_hat = hyper_array(hyper.eps * c2, hyper.dtype)
-        hyper.step_size = hyper_array(hyper.lr * c2 / (1.0 - hyper.beta1 ** t), hyper.dtype)
+        hyper.bias[...] = (hyper.eps * c2, hyper.lr * c2 / (1.0 - hyper.beta1 ** t))
         hyper.t = t
 
 

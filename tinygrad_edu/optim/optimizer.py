@@ -3,7 +3,9 @@
 An optimizer only ever touches ``param.data`` (in place, with NumPy), never the graph: an update
 is not something to differentiate. Subclasses write one method, ``_update``, for one parameter;
 ``step`` (gradients in ``.grad``) and ``apply_gradients`` (gradients handed over, as from a
-``GradientTape``) both go through it, so the two workflows share one update rule.
+``GradientTape``) both go through it, so the two workflows share one update rule. (``SGD``
+alone also writes its textbook step inline, in its direct loop; it is tested bit for bit against
+``_update``.)
 
 Speed for many small parameters comes from two things done once per group instead of once per
 parameter: ``_hyper`` turns the group's hyperparameters into 0-d arrays of the parameters' dtype
@@ -125,13 +127,16 @@ class Optimizer:
         allocates fresh ones and ``step`` skips parameters that get none; ``False`` fills the
         existing gradient arrays with zeros.
         """
+        if set_to_none:   # the common case, one store per parameter
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad = None
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                if set_to_none:
-                    p.grad = None
-                elif p.grad.grad_fn is not None:  # a gradient with a graph (create_graph)
+                if p.grad.grad_fn is not None:  # a gradient with a graph (create_graph)
                     p.grad = Tensor(np.zeros_like(p.grad.data))
                 else:
                     p.grad.data[...] = 0
@@ -144,27 +149,17 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        if not self._flatten:  # the direct loop: for a cheap rule the detour is what costs
-            state_of, update = self.state, self._update
-            for group in self.param_groups:
-                hypers = None
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    if hypers is None:
-                        hypers = self._hypers(group)
-                    data, grad = p.data, p.grad.data
-                    state = state_of.get(p)
-                    if grad.dtype is not data.dtype or state is None:
-                        self._update_param(p, grad, group, hypers)   # casts, makes the state
-                    else:
-                        update(data, grad, state, hypers[data.dtype])
-            return loss
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if params:
-                self._step_group(group, params, [p.grad.data for p in params])
+            self._step_grads(group)
         return loss
+
+    def _step_grads(self, group: dict) -> None:
+        """Update the parameters of ``group`` that have a gradient, from their ``.grad``.
+        (``SGD`` replaces this with a direct loop: for a rule of two NumPy calls the lists
+        made here would be a good part of the cost.)"""
+        params = [p for p in group["params"] if p.grad is not None]
+        if params:
+            self._step_group(group, params, [p.grad.data for p in params])
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple]) -> None:
         """Apply given gradients to their variables, as Keras' ``optimizer.apply_gradients``.

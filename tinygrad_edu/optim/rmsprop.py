@@ -66,7 +66,7 @@ class RMSprop(Optimizer):
         state["step"] += 1
         g = effective_grad(param, grad, hyper.weight_decay, hyper.maximize)
         v = state["square_avg"]
-        scratch = np.multiply(g, g, out=self._scratch.like(param))
+        scratch = np.multiply(g, g, self._scratch.views[param.dtype, param.shape])
         scratch *= hyper.one_minus_alpha
         v *= hyper.alpha
         v += scratch
