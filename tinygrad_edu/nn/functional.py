@@ -103,7 +103,8 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     wa = weight.data if isinstance(weight, Tensor) else weight
     w_shape = wa.shape
     if (len(w_shape) != 2 or xa.shape[-1:] != w_shape[1:] or xa.dtype != wa.dtype
-            or (bias is not None and _data(bias).shape != w_shape[:1])):
+            or (bias is not None and (bias.data.shape if isinstance(bias, Tensor)
+                                      else np.shape(bias)) != w_shape[:1])):
         _linear_error(xa, wa, bias)
     return LinearFunction.apply(x, weight, bias)
 
