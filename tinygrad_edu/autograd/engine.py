@@ -145,10 +145,13 @@ def run_backward(
                     captured[slot] = grad
             elif not tensor._requires_grad:
                 continue
-            elif (tensor.grad is None and type(grad) is np.ndarray and grad.base is None
-                    and id(grad) not in handed_out and on_arrays and grad.flags.writeable):
-                # The usual first gradient of a parameter: an array the sweep made, given to no
-                # one else, becomes its .grad as it is (what _accumulate does, inlined).
+            elif tensor.grad is None and on_arrays:
+                # The usual first gradient of a parameter (_accumulate and _owned, inlined): an
+                # array the sweep made, given to no one else, becomes its .grad as it is.
+                if type(grad) is not np.ndarray:
+                    grad = np.array(grad)    # a NumPy scalar: a new 0-d array
+                elif grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+                    grad = grad.copy()
                 handed_out.add(id(grad))
                 fresh = object.__new__(Tensor)
                 fresh.data = grad
