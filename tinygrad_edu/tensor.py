@@ -360,7 +360,7 @@ class Tensor:
 
     def __neg__(self) -> "Tensor":
         if _state.grad_enabled:
-            return _Neg.apply(self)
+            return _Neg.apply_one(self)
         return _plain(-self.data)
 
     def __pos__(self) -> "Tensor":

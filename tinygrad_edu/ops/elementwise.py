@@ -452,7 +452,7 @@ def div(a, b) -> Tensor:
 
 def neg(a) -> Tensor:
     """-a."""
-    return Neg.apply(as_tensor(a))
+    return Neg.apply_one(a)
 
 
 def pow(a, exponent) -> Tensor:  # noqa: A001 - the PyTorch name
