@@ -408,10 +408,7 @@ _INT64 = np.dtype(np.int64)
 def _classes_in_range(t: np.ndarray, classes: int) -> bool:
     """Whether every entry of the non-empty array t is an integer in [0, classes), in one pass:
     read as unsigned, a negative entry becomes larger than any class count."""
-    dtype = t.dtype
-    if dtype is _INT64:   # the usual labels: one reduction over them read as unsigned
-        return bool(np.maximum.reduce(t.view(np.uint64), axis=None) < classes)
-    kind = dtype.kind
+    kind = t.dtype.kind
     if kind == "u":
         return bool(np.maximum.reduce(t, axis=None) < classes)
     if kind != "i":
