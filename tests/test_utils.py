@@ -1,11 +1,12 @@
-"""atomic_write: all or nothing, with ordinary file permissions."""
+"""atomic_write: all or nothing, with ordinary file permissions; readonly_constant."""
 
 import os
 import stat
 
+import numpy as np
 import pytest
 
-from tinygrad_edu.utils import atomic_write, atomic_write_bytes
+from tinygrad_edu.utils import atomic_write, atomic_write_bytes, readonly_constant
 
 
 def test_new_file_gets_the_umask_permissions(tmp_path):
@@ -32,3 +33,19 @@ def test_a_failure_leaves_the_old_file_and_no_temporary(tmp_path):
 def test_creates_missing_folders(tmp_path):
     atomic_write_bytes(tmp_path / "a" / "b" / "c.txt", b"x")
     assert (tmp_path / "a" / "b" / "c.txt").read_bytes() == b"x"
+
+
+def test_readonly_constant_makes_once_and_freezes_every_array():
+    calls = []
+
+    def make(n):
+        calls.append(n)
+        return np.arange(n), np.ones(n)
+
+    first = readonly_constant(("test pair", 3), make, 3)
+    again = readonly_constant(("test pair", 3), make, 3)
+    assert again is first and calls == [3]
+    for array in first:
+        assert not array.flags.writeable
+    single = readonly_constant(("test single", 2), np.zeros, 2)
+    assert not single.flags.writeable and single.shape == (2,)

@@ -71,15 +71,17 @@ class RemovableHandle:
 _CONSTANTS: dict = {}
 
 
-def readonly_constant(key: Hashable, make: Callable[..., "np.ndarray"],
-                      *args: Any) -> "np.ndarray":
-    """The array ``make(*args)`` returns, made once per ``key`` and read-only, for small constants
-    a hot path needs every call (a gradient seed of 1, row offsets, a vector of ones). The
-    cache forgets everything past 256 entries: shapes seen come and go."""
-    array = _CONSTANTS.get(key)
-    if array is None:
+def readonly_constant(key: Hashable, make: Callable[..., Any], *args: Any) -> Any:
+    """The array (or tuple of arrays) ``make(*args)`` returns, made once per ``key`` and
+    read-only, for small constants a hot path needs every call (a gradient seed of 1, row
+    offsets, a vector of ones). The cache forgets everything past 256 entries: shapes seen come
+    and go."""
+    value = _CONSTANTS.get(key)
+    if value is None:
         if len(_CONSTANTS) >= 256:
             _CONSTANTS.clear()
-        array = _CONSTANTS[key] = make(*args)
-        array.flags.writeable = False
-    return array
+        value = make(*args)
+        for array in (value if isinstance(value, tuple) else (value,)):
+            array.flags.writeable = False
+        _CONSTANTS[key] = value
+    return value

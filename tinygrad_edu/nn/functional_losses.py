@@ -252,35 +252,46 @@ class CrossEntropy(Function):
 
 def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> np.ndarray:
     """The common case (class indices, no weights, ignoring or smoothing) with the fewest
-    passes over the logits: loss = mean(logsumexp(z_i) - z_i,y_i), grad = softmax - one_hot."""
+    passes over the logits: loss = mean(logsumexp(z_i) - z_i,y_i), grad = softmax - one_hot.
+
+    It runs in every training step, where each Python call costs more than when timed alone
+    (the matrix products before it have pushed the interpreter out of the CPU caches), so it is
+    written out flat: the row reductions of _row_max and _row_sum inline, and its constants
+    from one cached lookup."""
     m, classes = z.shape
+    dtype = z.dtype
+    starts, ones = readonly_constant(("cross-entropy rows", m, classes, dtype), _row_constants,
+                                     m, classes, dtype)
+    few = classes <= _FEW_CLASSES
+    row_max = (np.maximum.reduce(np.ascontiguousarray(z.T), axis=0)[:, None] if few
+               else np.maximum.reduce(z, axis=1, keepdims=True))
     # A new C-ordered array (whatever z's layout), so that ``flat`` below is a view of it.
-    shifted = np.subtract(z, _row_max(z), order="C")
+    shifted = np.subtract(z, row_max, order="C")
     flat = shifted.reshape(-1)
     # Flat positions row * C + y_row: 1-D fancy indexing is several times faster than
     # shifted[rows, y]. The targets were checked to lie in [0, C), so the cast is exact (and
     # needed: uint64 + int64 would give floats).
-    starts = _row_starts(m, classes)
     at = (starts + target if target.dtype is _INT64
           else np.add(starts, target, dtype=np.int64, casting="unsafe"))
-    picked = np.add.reduce(flat[at], dtype=z.dtype)
+    picked = np.add.reduce(flat[at], dtype=dtype)
     probs = np.exp(shifted, out=shifted)   # the shifted logits are not needed any more
-    total = _row_sum(probs)
-    loss = np.add.reduce(np.log(total), axis=None, dtype=z.dtype) - picked
+    total = (probs @ ones)[:, None] if few else np.add.reduce(probs, axis=1, keepdims=True)
+    loss = np.add.reduce(np.log(total), axis=None, dtype=dtype) - picked
     probs /= total
     flat[at] -= 1.0
     if mean:
         # The mean of no samples is nan (as PyTorch), not a ZeroDivisionError.
-        scale = z.dtype.type(1.0 / m if m else np.nan)
+        scale = dtype.type(1.0 / m if m else np.nan)
         probs *= scale
         loss = loss * scale
     ctx.save_for_backward(probs)
     return loss   # a NumPy scalar of z's dtype, which apply makes a 0-d array
 
 
-def _row_starts(m: int, classes: int) -> np.ndarray:
-    """0, C, 2C, ...: where each of m rows of C classes starts in the flattened logits."""
-    return readonly_constant(("row starts", m, classes), np.arange, 0, m * classes, classes)
+def _row_constants(m: int, classes: int, dtype: np.dtype) -> tuple:
+    """0, C, 2C, ...: where each of m rows of C classes starts in the flattened logits; and C
+    ones of the logits' dtype, for row sums as a matrix-vector product."""
+    return np.arange(0, m * classes, classes), np.ones(classes, dtype)
 
 
 # Up to this many classes, NumPy's reductions along the (short) class axis are slow: they loop
