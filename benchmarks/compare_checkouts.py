@@ -34,8 +34,6 @@ from pathlib import Path  # noqa: E402
 from types import ModuleType  # noqa: E402
 from typing import Callable, Dict  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import training_step  # noqa: E402  (the configurations and the hand-written twin)
@@ -50,40 +48,6 @@ def load_copy(checkout: Path, name: str, workdir: Path) -> ModuleType:
     shutil.copytree(source, home / name, ignore=shutil.ignore_patterns("__pycache__"))
     sys.path.insert(0, str(home))
     return importlib.import_module(name)
-
-
-def training_step_of(tg: ModuleType, config: dict) -> tuple:
-    """The benchmark's step (model, loss, backward, update) built with the package ``tg``."""
-    nn, optim, F = tg.nn, tg.optim, tg.nn.functional
-    tg.manual_seed(0)
-    sizes = config["sizes"]
-    layers: list = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(n_in, n_out))
-        if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
-    model = nn.Sequential(*layers)
-    opt = (optim.SGD(model.parameters(), lr=training_step.LR_SGD)
-           if config["optimizer"] == "sgd"
-           else optim.Adam(model.parameters(), lr=training_step.LR_ADAM,
-                           betas=(training_step.BETA1, training_step.BETA2),
-                           eps=training_step.EPS))
-    rng = np.random.default_rng(0)
-    x = rng.random((config["batch"], sizes[0]), dtype=np.float32)
-    y = rng.integers(0, sizes[-1], config["batch"])
-    xt, yt = tg.Tensor(x), tg.Tensor(y)
-
-    def step() -> None:
-        loss = F.cross_entropy(model(xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
-    linears = [m for m in model if isinstance(m, nn.Linear)]
-    twin = training_step.NumpyMLP([m.weight.data for m in linears],
-                                  [m.bias.data for m in linears], config["batch"],
-                                  config["optimizer"])
-    return step, (lambda: twin.step(x, y))
 
 
 def medians(steps: Dict[str, Callable], rounds: int, per_round: int) -> Dict[str, float]:
@@ -124,10 +88,10 @@ def main() -> None:
         for first, second in ((before, after), (after, before)):
             # Built in this order: the second copy's arrays and objects are allocated later.
             steps = {}
-            for tg in (first, second):
-                step, hand = training_step_of(tg, config)
-                steps[tg.__name__] = step
-            steps["hand"] = hand
+            for package in (first, second):
+                _, step, twin, x, y = training_step.build(config, package=package)
+                steps[package.__name__] = step
+            steps["hand"] = lambda: twin.step(x, y)
             med = medians(steps, args.rounds, per_round)
             ratio = med[after.__name__] / med[before.__name__]
             ratios.append(ratio)

@@ -34,6 +34,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
 from typing import Callable, List, Sequence  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -41,8 +42,6 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tinygrad_edu as tg  # noqa: E402
-from tinygrad_edu import nn, optim  # noqa: E402
-from tinygrad_edu.nn import functional as F  # noqa: E402
 
 CONFIGS = [
     dict(name="784-50-10, batch 100, SGD", sizes=(784, 50, 10), batch=100, optimizer="sgd",
@@ -151,9 +150,11 @@ class NumpyMLP:
         return [a for pair in zip(self.W, self.b) for a in pair]
 
 
-def build(config: dict, seed: int = 0):
-    """(model, optimizer, step function, NumPy twin, x, y) starting from the same weights."""
-    tg.manual_seed(seed)
+def build(config: dict, seed: int = 0, package: ModuleType = tg):
+    """(model, step function, NumPy twin, x, y), both sides starting from the same weights.
+    ``package`` is tinygrad_edu, or another copy of it (compare_checkouts.py loads two)."""
+    nn, optim, F = package.nn, package.optim, package.nn.functional
+    package.manual_seed(seed)
     sizes = config["sizes"]
     layers: list = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -166,9 +167,9 @@ def build(config: dict, seed: int = 0):
     rng = np.random.default_rng(seed)
     x = rng.random((config["batch"], sizes[0]), dtype=F32)
     y = rng.integers(0, sizes[-1], config["batch"])
-    xt, yt = tg.Tensor(x), tg.Tensor(y)
+    xt, yt = package.Tensor(x), package.Tensor(y)
 
-    def framework_step() -> tg.Tensor:
+    def framework_step():
         loss = F.cross_entropy(model(xt), yt)
         opt.zero_grad()
         loss.backward()
