@@ -99,3 +99,11 @@ def test_apply_one_under_a_tape_and_under_detect_anomaly():
     with tg.autograd.detect_anomaly():
         y = tg.exp(tg.Tensor([1.0], requires_grad=True))
     assert "test_apply_paths.py" in y.grad_fn.creation_trace.splitlines()[-2]
+
+
+def test_apply_pair_records_nothing_without_grad_mode():
+    x = tg.Tensor([1.0, -1.0], requires_grad=True)
+    with tg.no_grad():
+        out = Mul.apply_pair(x, x)
+    assert out.grad_fn is None and not out.requires_grad
+    np.testing.assert_array_equal(out.data, [1.0, 1.0])

@@ -164,9 +164,10 @@ class Function:
     def apply_pair(cls, a: Any, b: Any) -> "Tensor":
         """``apply(a, b)`` unrolled for two operands and no options: the arithmetic operators'
         hot path, which every equation solve and small model pays per op. Anything unusual
-        (a GradientTape recording, a forward error to report) goes through ``apply``."""
+        (a GradientTape recording, grad mode off, a forward error to report) goes through
+        ``apply``."""
         st = state
-        if st.recording_tapes:
+        if st.recording_tapes or not st.grad_enabled:
             return cls.apply(a, b)
         if isinstance(a, Tensor):
             array_a, need_a = a.data, a._requires_grad
@@ -187,8 +188,7 @@ class Function:
             data = np.asarray(data)
         out = object.__new__(Tensor)
         out.data = data
-        out.grad = out.grad_fn = None
-        out._requires_grad = False
+        out.grad = None
         if (need_a or need_b) and data.dtype.kind in "fc":
             generation = 0
             if need_a and a.grad_fn is not None:
@@ -204,6 +204,9 @@ class Function:
             out.grad_fn = ctx
             if st.anomaly_enabled:
                 ctx.creation_trace = "".join(traceback.format_stack()[:-2])
+        else:
+            out._requires_grad = False
+            out.grad_fn = None
         return out
 
     @classmethod
