@@ -1,5 +1,7 @@
 """The unrolled entry points of ``Function`` (``apply_pair`` for the arithmetic operators,
-``apply_one`` for unary ops and fused losses) must record exactly what ``apply`` records."""
+``apply_one`` for unary ops and fused losses) and the hot paths of the fused layers
+(``F.linear``, ``F.cross_entropy``), which attach their nodes themselves, must record exactly
+what ``apply`` records."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu.autograd import Function
+from tinygrad_edu import nn
+from tinygrad_edu.nn import functional as F
+from tinygrad_edu.nn.functional import LinearFunction
 from tinygrad_edu.nn.functional_losses import CrossEntropy
 from tinygrad_edu.ops.elementwise import Mul, Relu
 
@@ -107,3 +112,80 @@ def test_apply_pair_records_nothing_without_grad_mode():
         out = Mul.apply_pair(x, x)
     assert out.grad_fn is None and not out.requires_grad
     np.testing.assert_array_equal(out.data, [1.0, 1.0])
+
+
+def _linear_operands():
+    rng = np.random.default_rng(0)
+    layer = nn.Linear(3, 2)
+    frozen = tg.Tensor(rng.standard_normal((2, 3)).astype(np.float32))
+    return {
+        "leaf": tg.Tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True),
+        "deep": tg.relu(tg.Tensor(rng.standard_normal((4, 3)).astype(np.float32),
+                                  requires_grad=True) * 2.0),
+        "plain": tg.Tensor(rng.standard_normal((4, 3)).astype(np.float32)),
+        "weight": layer.weight, "bias": layer.bias, "frozen": frozen,
+        "frozen bias": tg.Tensor(np.ones(2, np.float32)),
+        "computed weight": layer.weight * 1.0,       # a weight with a node of its own
+    }
+
+
+@pytest.mark.parametrize("x_name", ["leaf", "deep", "plain"])
+@pytest.mark.parametrize("w_name,b_name", [("weight", "bias"), ("frozen", "frozen bias"),
+                                           ("frozen", "bias"), ("computed weight", "bias")])
+def test_linear_records_what_apply_records(x_name, w_name, b_name):
+    o = _linear_operands()
+    x, w, b = o[x_name], o[w_name], o[b_name]
+    fast, general = F.linear(x, w, b), LinearFunction.apply(x, w, b)
+    assert _node(fast) == _node(general)
+    assert fast.requires_grad == general.requires_grad
+    np.testing.assert_array_equal(fast.data, general.data)
+
+
+def test_linear_under_no_grad_a_tape_and_detect_anomaly():
+    o = _linear_operands()
+    x, w, b = o["plain"], o["weight"], o["bias"]
+    with tg.no_grad():
+        assert F.linear(x, w, b).grad_fn is None
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        loss = F.linear(x, o["frozen"], o["frozen bias"]).sum()
+    (grad,) = tape.gradient(loss, [x])
+    np.testing.assert_allclose(grad.data, np.tile(o["frozen"].data.sum(axis=0), (4, 1)),
+                               rtol=1e-6)
+    with tg.autograd.detect_anomaly():
+        y = F.linear(x, w, b)
+    assert "test_apply_paths.py" in y.grad_fn.creation_trace.splitlines()[-2]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("name", ["leaf", "deep"])
+def test_cross_entropy_records_what_apply_records(reduction, name):
+    leaf = tg.Tensor(np.array([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]], np.float32),
+                     requires_grad=True)
+    z = leaf if name == "leaf" else leaf * 2.0
+    target = np.array([2, 0])
+    fast = F.cross_entropy(z, tg.Tensor(target), reduction=reduction)
+    general = CrossEntropy.apply(z, target, None, index_targets=True, ignore_index=None,
+                                 label_smoothing=0.0, reduction=reduction)
+    fast_node, general_node = _node(fast), _node(general)
+    # The same target array reaches both nodes only through the Tensor given: compare values.
+    assert fast_node[0] is general_node[0] and fast_node[3:] == general_node[3:]
+    assert fast.grad_fn.inputs[0] is z and fast.grad_fn.inputs[2] is None
+    np.testing.assert_array_equal(fast.grad_fn.inputs[1], target)
+    np.testing.assert_array_equal(fast.data, general.data)
+    assert fast.grad_fn.name == "CrossEntropyBackward"
+
+
+def test_cross_entropy_on_constant_logits_records_nothing_and_a_tape_sees_it():
+    logits = tg.Tensor(np.array([[1.0, 2.0, 0.5], [0.1, -1.0, 3.0]], np.float32))
+    target = tg.Tensor(np.array([2, 0]))
+    assert F.cross_entropy(logits, target).grad_fn is None
+    with tg.GradientTape() as tape:
+        tape.watch(logits)
+        loss = F.cross_entropy(logits, target)
+    (grad,) = tape.gradient(loss, [logits])
+    z = logits.data.astype(np.float64)
+    softmax = np.exp(z - z.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    softmax[[0, 1], [2, 0]] -= 1.0
+    np.testing.assert_allclose(grad.data, softmax / 2, rtol=1e-5, atol=1e-7)

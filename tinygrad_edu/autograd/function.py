@@ -136,28 +136,15 @@ class Function:
             raise ValueError(f"{cls.__name__}: {error} (input shapes: {shapes})") from None
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        out = object.__new__(Tensor)
-        out.data = data
-        out.grad = None
-        if True in needs and data.dtype.kind in "fc":
-            ctx.inputs = inputs
-            ctx.input_arrays = arrays
-            ctx.options = options
-            ctx.generation = generation + 1
-            # The node does not keep its output: that would be a reference cycle. The backward
-            # sweep, which reaches every node through its output, lends it for the call.
-            ctx._output = None
-            out._requires_grad = True
-            out.grad_fn = ctx
-            if st.anomaly_enabled:
-                # Drop the two innermost frames (this method and the op wrapper calling it).
-                ctx.creation_trace = "".join(traceback.format_stack()[:-2])
-            if tapes:
-                for tape in tapes:
-                    tape._record(ctx, out)
-        else:
-            out._requires_grad = False
-            out.grad_fn = None
+        if True not in needs or data.dtype.kind not in "fc":
+            return Tensor._from_op(data)
+        out = attach_node(ctx, data, inputs, arrays, options, generation + 1)
+        if st.anomaly_enabled:
+            # Drop the two innermost frames (this method and the op wrapper calling it).
+            ctx.creation_trace = "".join(traceback.format_stack()[:-2])
+        if tapes:
+            for tape in tapes:
+                tape._record(ctx, out)
         return out
 
     @classmethod
@@ -195,9 +182,11 @@ class Function:
                 generation = a.grad_fn.generation
             if need_b and b.grad_fn is not None and b.grad_fn.generation > generation:
                 generation = b.grad_fn.generation
+            # attach_node's work, written out: this runs for every operator of every equation
+            # solve, where one call more is measurable.
             ctx.inputs = (a, b)
             ctx.input_arrays = (array_a, array_b)
-            ctx.options = _NO_OPTIONS
+            ctx.options = NO_OPTIONS
             ctx.generation = generation + 1
             ctx._output = None
             out._requires_grad = True
@@ -231,23 +220,14 @@ class Function:
             return cls.apply(x, *constants, **options)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        out = object.__new__(Tensor)
-        out.data = data
-        out.grad = None
-        if need and data.dtype.kind in "fc":
-            node = x.grad_fn
-            ctx.inputs = (x, *constants)
-            ctx.input_arrays = (array, *constants)
-            ctx.options = options if options else _NO_OPTIONS
-            ctx.generation = 1 if node is None else node.generation + 1
-            ctx._output = None
-            out._requires_grad = True
-            out.grad_fn = ctx
-            if st.anomaly_enabled:
-                ctx.creation_trace = "".join(traceback.format_stack()[:-2])
-        else:
-            out._requires_grad = False
-            out.grad_fn = None
+        if not need or data.dtype.kind not in "fc":
+            return Tensor._from_op(data)
+        node = x.grad_fn
+        out = attach_node(ctx, data, (x, *constants), (array, *constants),
+                          options if options else NO_OPTIONS,
+                          1 if node is None else node.generation + 1)
+        if st.anomaly_enabled:
+            ctx.creation_trace = "".join(traceback.format_stack()[:-2])
         return out
 
     def save_for_backward(self, *values: Any) -> None:
@@ -305,13 +285,38 @@ class Function:
         return f"<{self.name}>"
 
 
+def attach_node(ctx: Function, data: np.ndarray, inputs: tuple, arrays: Any, options: Any,
+                generation: int) -> "Tensor":
+    """A new Tensor holding ``data``, with ``ctx`` (whose forward produced it, and whose
+    ``needs_input_grad`` is set) as its ``grad_fn``: the one step that makes a node part of the
+    graph. ``apply`` ends with it; so do the fused layers' hot paths (``linear``,
+    ``cross_entropy``), which run their Function's forward themselves on arguments they have
+    already checked. The caller makes sure some input needs a gradient and grad mode is on;
+    GradientTapes and anomaly traces are ``apply``'s business, so those paths leave the work
+    to ``apply`` when either is active."""
+    out = object.__new__(Tensor)
+    out.data = data
+    out.grad = None
+    out._requires_grad = True
+    out.grad_fn = ctx
+    ctx.inputs = inputs
+    ctx.input_arrays = arrays
+    ctx.options = options
+    ctx.generation = generation
+    # The node does not keep its output: that would be a reference cycle. The backward sweep,
+    # which reaches every node through its output, lends it for the call.
+    ctx._output = None
+    return out
+
+
 # Marks a node whose saved arrays backward has freed.
 _RELEASED = ("released",)
 
 _NO_GRADS = tuple((False,) * n for n in range(8))
 _PAIR_NEEDS = {(x, y): (x, y) for x in (False, True) for y in (False, True)}
 _ONE_NEEDS = {False: (False,), True: (True,)}
-_NO_OPTIONS = MappingProxyType({})   # shared by every node apply_pair makes: read-only
+# The options of a node made without any: one read-only mapping, shared.
+NO_OPTIONS = MappingProxyType({})
 
 
 def _watched(tapes: tuple, tensor: "Tensor") -> bool:

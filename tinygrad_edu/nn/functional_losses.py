@@ -9,12 +9,14 @@ one pass over the logits forward and one multiply backward.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, Optional, Tuple
 
 import numpy as np
 
 from .. import ops
-from ..autograd.function import Function
+from ..autograd.function import Function, attach_node
+from ..autograd.grad_mode import state
 from ..tensor import Tensor, as_tensor
 from ..utils import readonly_constant
 
@@ -250,6 +252,14 @@ class CrossEntropy(Function):
         return grad_out * grad, None, None
 
 
+# What CrossEntropy.apply records for the common case, by reduction: read-only, shared.
+_PLAIN_OPTIONS = {
+    reduction: MappingProxyType(dict(index_targets=True, ignore_index=None, label_smoothing=0.0,
+                                     reduction=reduction))
+    for reduction in ("mean", "sum")}
+_LOGITS_ONLY = (True, False, False)
+
+
 def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> np.ndarray:
     """The common case (class indices, no weights, ignoring or smoothing) with the fewest
     passes over the logits: loss = mean(logsumexp(z_i) - z_i,y_i), grad = softmax - one_hot.
@@ -448,8 +458,20 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     """
     t = _plain_index_targets(input, target, weight, ignore_index, reduction, label_smoothing)
     if t is not None:
-        return CrossEntropy.apply_one(input, t, None, index_targets=True, ignore_index=None,
-                                      label_smoothing=0.0, reduction=reduction)
+        st = state
+        if (input._requires_grad and st.grad_enabled and not st.recording_tapes
+                and not st.anomaly_enabled):
+            # The loss of every training step: apply_one's bookkeeping done here (see linear).
+            ctx = object.__new__(CrossEntropy)
+            ctx._saved = None
+            ctx.needs_input_grad = _LOGITS_ONLY
+            z = input.data
+            data = np.asarray(_plain_cross_entropy(ctx, z, t, reduction == "mean"))
+            node = input.grad_fn
+            return attach_node(ctx, data, (input, t, None), (z, t, None),
+                               _PLAIN_OPTIONS[reduction],
+                               1 if node is None else node.generation + 1)
+        return CrossEntropy.apply_one(input, t, None, **_PLAIN_OPTIONS[reduction])
     op = "cross_entropy"
     _check_reduction(reduction, op)
     if not 0.0 <= label_smoothing <= 1.0:
