@@ -58,7 +58,7 @@ def run_backward(
     if capture:
         source_slot = {id(t): i for i, t in enumerate(sources)}
         captured: list = [None] * len(sources)
-    leaf_grads: dict = {}   # id(leaf) -> [leaf, summed grad]
+    leaf_grads: dict = {}   # leaf -> summed grad (Tensors hash by identity)
     node_grads: dict = {}   # node -> summed grad of its output
     heap: list = []         # (-generation, id(node), node): same-generation nodes never depend
     #                         on each other, so any order among them is right
@@ -87,11 +87,8 @@ def run_backward(
                 # Deliver: into a leaf's total, or to the node that produced x.
                 producer = x.grad_fn
                 if producer is None or (recorded is not None and id(producer) not in recorded):
-                    entry = leaf_grads.get(id(x))
-                    if entry is None:
-                        leaf_grads[id(x)] = [x, g]
-                    else:
-                        entry[1] = entry[1] + g
+                    summed = leaf_grads.get(x)
+                    leaf_grads[x] = g if summed is None else summed + g
                     continue
                 summed = node_grads.get(producer)
                 if summed is None:
@@ -136,7 +133,7 @@ def run_backward(
                     f"{_method(node, on_arrays)} returned {len(input_grads)} gradients for "
                     f"{len(inputs)} inputs; return one per input (None where there is none)")
 
-        for tensor, grad in leaf_grads.values():
+        for tensor, grad in leaf_grads.items():
             if tensor._hooks:
                 grad = _run_hooks(tensor, grad, on_arrays)
             if capture:

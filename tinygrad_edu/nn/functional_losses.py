@@ -270,8 +270,8 @@ def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> 
     from one cached lookup."""
     m, classes = z.shape
     dtype = z.dtype
-    starts, ones = readonly_constant(("cross-entropy rows", m, classes, dtype), _row_constants,
-                                     m, classes, dtype)
+    starts, ones, scale = readonly_constant(("cross-entropy rows", m, classes, dtype),
+                                            _row_constants, m, classes, dtype)
     few = classes <= _FEW_CLASSES
     row_max = (np.maximum.reduce(np.ascontiguousarray(z.T), axis=0)[:, None] if few
                else np.maximum.reduce(z, axis=1, keepdims=True))
@@ -290,18 +290,18 @@ def _plain_cross_entropy(ctx, z: np.ndarray, target: np.ndarray, mean: bool) -> 
     probs /= total
     flat[at] -= 1.0
     if mean:
-        # The mean of no samples is nan (as PyTorch), not a ZeroDivisionError.
-        scale = dtype.type(1.0 / m if m else np.nan)
         probs *= scale
-        loss = loss * scale
+        loss = loss * scale[()]     # NumPy scalars multiply faster than a 0-d array
     ctx.save_for_backward(probs)
     return loss   # a NumPy scalar of z's dtype, which apply makes a 0-d array
 
 
 def _row_constants(m: int, classes: int, dtype: np.dtype) -> tuple:
-    """0, C, 2C, ...: where each of m rows of C classes starts in the flattened logits; and C
-    ones of the logits' dtype, for row sums as a matrix-vector product."""
-    return np.arange(0, m * classes, classes), np.ones(classes, dtype)
+    """0, C, 2C, ...: where each of m rows of C classes starts in the flattened logits; C ones
+    of the logits' dtype, for row sums as a matrix-vector product; and 1/m in that dtype, the
+    scale of a mean (nan for no rows, as PyTorch, rather than a ZeroDivisionError)."""
+    return (np.arange(0, m * classes, classes), np.ones(classes, dtype),
+            np.array(1.0 / m if m else np.nan, dtype))
 
 
 # Up to this many classes, NumPy's reductions along the (short) class axis are slow: they loop
