@@ -461,7 +461,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
         st = state
         if (input._requires_grad and st.grad_enabled and not st.recording_tapes
                 and not st.anomaly_enabled):
-            # The loss of every training step: apply_one's bookkeeping done here (see linear).
+            # The loss of every training step: apply_one's bookkeeping done here (see F.linear).
             ctx = object.__new__(CrossEntropy)
             ctx._saved = None
             ctx.needs_input_grad = _LOGITS_ONLY
