@@ -20,9 +20,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"   # as in training_step.py: single-threaded matrix products
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -59,46 +57,21 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="steps per round")
     args = parser.parse_args()
     config = training_step.CONFIGS[args.config - 1]
-    model, _, _, x, y = training_step.build(config)
-    F = tg.nn.functional
-    params = list(model.parameters())
-    optimizer = (tg.optim.SGD(params, lr=training_step.LR_SGD) if config["optimizer"] == "sgd"
-                 else tg.optim.Adam(params, lr=training_step.LR_ADAM))
-    xt, yt = tg.Tensor(x), tg.Tensor(y)
+    model, framework_step, _, _, _ = training_step.build(config)
 
-    def engine_step():
-        loss = F.cross_entropy(model(xt), yt)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    def direct_step():
-        loss = F.cross_entropy(model(xt), yt)
-        optimizer.zero_grad()
-        direct_backward(loss)
-        optimizer.step()
-
-    # Both walks must give the same gradients before anything is timed.
-    loss = F.cross_entropy(model(xt), yt)
-    loss.backward(retain_graph=True)
-    by_engine = [p.grad.data.copy() for p in params]
-    optimizer.zero_grad()
-    direct_backward(loss)
-    for p, g in zip(params, by_engine):
+    # Both walks must give the same gradients before anything is timed: one step each from
+    # the same weights (the update of the first is undone before the second).
+    weights = [p.data.copy() for p in model.parameters()]
+    framework_step()
+    by_engine = [p.grad.data.copy() for p in model.parameters()]
+    for p, w in zip(model.parameters(), weights):
+        p.data[...] = w
+    framework_step(direct_backward)
+    for p, g in zip(model.parameters(), by_engine):
         np.testing.assert_array_equal(p.grad.data, g)
 
-    steps = {"loss.backward()": engine_step, "direct calls": direct_step}
-    for step in steps.values():
-        for _ in range(5):
-            step()
-    times: dict = {name: [] for name in steps}
-    for r in range(args.rounds):
-        for name, step in (list(steps.items()) if r % 2 == 0 else list(steps.items())[::-1]):
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                step()
-            times[name].append((time.perf_counter() - start) / args.steps)
-    engine, direct = (statistics.median(times[name]) for name in steps)
+    engine, direct = training_step.interleaved_medians(
+        framework_step, lambda: framework_step(direct_backward), args.rounds, args.steps)
     print(f"{config['name']}: median step {engine * 1e6:.0f} us with loss.backward(), "
           f"{direct * 1e6:.0f} us with direct calls; the walk costs {(engine - direct) * 1e6:.0f}"
           f" us, {(engine - direct) / engine:.1%} of the step")

@@ -35,7 +35,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from types import ModuleType  # noqa: E402
-from typing import Callable, List, Sequence  # noqa: E402
+from typing import Callable, List, Optional, Sequence  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -169,10 +169,15 @@ def build(config: dict, seed: int = 0, package: ModuleType = tg):
     y = rng.integers(0, sizes[-1], config["batch"])
     xt, yt = package.Tensor(x), package.Tensor(y)
 
-    def framework_step():
+    def framework_step(backward: Optional[Callable] = None):
+        """One step; ``backward(loss)``, when given, stands in for ``loss.backward()``
+        (backward_walk.py times the engine against calling the nodes directly)."""
         loss = F.cross_entropy(model(xt), yt)
         opt.zero_grad()
-        loss.backward()
+        if backward is None:
+            loss.backward()
+        else:
+            backward(loss)
         opt.step()
         return loss
 

@@ -24,6 +24,16 @@ def grads_for(params, seed, dtype=None):
     return [rng.standard_normal(p.shape).astype(dtype or p.dtype) for p in params]
 
 
+def step_with_grads(opt, params, seed):
+    """Give ``params`` the gradients ``grads_for(params, seed)``, take one step, and return
+    those gradients."""
+    grads = grads_for(params, seed)
+    for p, g in zip(params, grads):
+        p.grad = Tensor(g)
+    opt.step()
+    return grads
+
+
 def general_path(opt):
     """Make ``opt`` take the path of every other optimizer instead of the direct loop."""
     opt._step_grads = lambda group: Optimizer._step_grads(opt, group)
@@ -54,10 +64,7 @@ def test_plain_step_is_the_textbook_rule_at_every_size():
     opt = optim.SGD(params, lr=0.1)
     for step in range(3):   # the first step makes the state; the direct loop runs after it
         start = [p.data.copy() for p in params]
-        grads = grads_for(params, step)
-        for p, g in zip(params, grads):
-            p.grad = Tensor(g)
-        opt.step()
+        grads = step_with_grads(opt, params, step)
         for p, s, g in zip(params, start, grads):
             np.testing.assert_array_equal(p.data, s - g * np.float32(0.1))
 
@@ -68,8 +75,7 @@ def test_large_parameters_take_the_blocked_product():
     p = make(1, shapes=[(_common._PLAIN_MAX + 5,)])[0]
     opt = optim.SGD([p], lr=0.1)
     for step in range(2):
-        p.grad = Tensor(grads_for([p], step)[0])
-        opt.step()
+        step_with_grads(opt, [p], step)
     assert opt._scratch._buffers[np.dtype(np.float32)].size == _common._BLOCK
 
 
@@ -162,9 +168,7 @@ def test_state_dict_round_trip_after_plain_steps():
     params, twins = make(7), make(7)
     opt = optim.SGD(params, lr=0.1)
     for step in range(2):
-        for p, g in zip(params, grads_for(params, step)):
-            p.grad = Tensor(g)
-        opt.step()
+        step_with_grads(opt, params, step)
     saved = opt.state_dict()
     assert sorted(saved["state"]) == list(range(len(params)))
     assert all(s == {"momentum_buffer": None} for s in saved["state"].values())
@@ -174,9 +178,7 @@ def test_state_dict_round_trip_after_plain_steps():
     opt2.load_state_dict(saved)
     assert opt2.param_groups[0]["lr"] == 0.1
     for opt_, ps in ((opt, params), (opt2, twins)):
-        for p, g in zip(ps, grads_for(ps, 9)):
-            p.grad = Tensor(g)
-        opt_.step()
+        step_with_grads(opt_, ps, 9)
     for p, q in zip(params, twins):
         np.testing.assert_array_equal(p.data, q.data)
 
@@ -186,10 +188,7 @@ def test_float64_parameters_get_their_own_scratch():
     opt = optim.SGD(params, lr=0.1)
     for step in range(3):
         start = [p.data.copy() for p in params]
-        grads = grads_for(params, step)
-        for p, g in zip(params, grads):
-            p.grad = Tensor(g)
-        opt.step()
+        grads = step_with_grads(opt, params, step)
         for p, s, g in zip(params, start, grads):
             assert p.dtype == g.dtype
             np.testing.assert_array_equal(p.data, s - g * p.dtype.type(0.1))
