@@ -65,6 +65,11 @@ def run_backward(
     # Arrays already given out (the caller's root gradients, earlier .grad's): never give twice.
     root_arrays = list(map(_data_of, root_grads))
     handed_out = set(map(id, root_arrays))
+    if on_arrays:
+        # A 0-d root gradient (the 1 of loss.backward()) travels as a NumPy scalar, as the
+        # gradients of 0-d results do: NumPy computes on scalars with far less overhead.
+        root_arrays = [a[()] if type(a) is np.ndarray and not a.ndim else a
+                       for a in root_arrays]
 
     before = state.grad_enabled
     state.grad_enabled = create_graph

@@ -121,10 +121,10 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
         data = LinearFunction.forward(ctx, xa, wa, ba)
         if True not in needs:
             return Tensor._from_op(data)
-        generation = 0
-        for node in (x.grad_fn, weight.grad_fn, bias.grad_fn):
-            if node is not None and node.generation > generation:
-                generation = node.generation
+        node_x, node_w, node_b = x.grad_fn, weight.grad_fn, bias.grad_fn
+        generation = max(0 if node_x is None else node_x.generation,
+                         0 if node_w is None else node_w.generation,
+                         0 if node_b is None else node_b.generation)
         return attach_node(ctx, data, (x, weight, bias), (xa, wa, ba), NO_OPTIONS,
                            generation + 1)
     return LinearFunction.apply(x, weight, bias)

@@ -16,6 +16,8 @@ from ..tensor import Tensor, as_operand, as_tensor
 class Add(Function):
     """a + b;  d/da = 1, d/db = 1."""
 
+    scalar_operands = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -30,6 +32,8 @@ class Add(Function):
 class Sub(Function):
     """a - b;  d/da = 1, d/db = -1."""
 
+    scalar_operands = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -43,6 +47,8 @@ class Sub(Function):
 
 class Mul(Function):
     """a * b;  d/da = b, d/db = a."""
+
+    scalar_operands = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -63,6 +69,8 @@ class Mul(Function):
 
 class Div(Function):
     """a / b;  d/da = 1/b, d/db = -a/b^2 = -(a/b)/b."""
+
+    scalar_operands = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -290,9 +298,12 @@ class Relu(Function):
     @staticmethod
     def backward_arrays(ctx, grad):
         a = ctx.input_arrays[0]
-        # A mask in the input's float dtype: NumPy multiplies by a bool mask about a fifth
-        # slower, casting it on the fly.
-        return grad * (a > 0).astype(a.dtype)
+        # A mask in the input's float dtype (NumPy multiplies by a bool mask about a fifth
+        # slower, casting it on the fly), then scaled in place: the mask is new, so the
+        # product needs no array of its own.
+        local = (a > 0).astype(a.dtype)
+        local *= grad
+        return local
 
 
 class LeakyRelu(Function):
