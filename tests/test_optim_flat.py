@@ -51,7 +51,12 @@ def build(cls, kw, params, flatten=True):
     opt = cls([{"params": params[:3]}, {"params": params[3:5], "lr": kw.get("lr", 0.01) / 2}],
               **kw)
     opt.add_param_group({"params": params[5:], "lr": kw.get("lr", 0.01) * 2})
-    if not flatten:
+    if flatten:
+        # The 0-d parameters go in the buckets too (a group with few of them would update them
+        # in the rule's scalar form): so where that form exists, the one-by-one run below
+        # checks it, bit for bit, against the array form in a bucket.
+        opt._scalar_max = 0
+    else:
         opt._flatten = False
     return opt
 
@@ -232,6 +237,7 @@ def test_mixed_dtypes_in_one_group():
          for s, d in zip(shapes, dtypes)]
     b = [Tensor(p.data.copy(), requires_grad=True) for p in a]
     opt_a, opt_b = optim.Adam(a, lr=0.1), optim.Adam(b, lr=0.1)
+    opt_a._scalar_max = 0    # 0-d parameters in the buckets too
     opt_b._flatten = False
     for t in range(3):
         for p, q in zip(a, b):
@@ -352,3 +358,54 @@ def test_random_mixes_match_one_by_one(kind, shapes, data, seed):
                     np.testing.assert_array_equal(v, w)
                 else:
                     assert v == w
+
+
+ADAM_CASES = [(cls, kw) for cls, _, kw in CASES if issubclass(cls, optim.Adam)]
+
+
+@pytest.mark.parametrize("cls, kw", ADAM_CASES,
+                         ids=[i for (c, _, _), i in zip(CASES, IDS) if issubclass(c, optim.Adam)])
+@given(dtype=st.sampled_from([np.float16, np.float32, np.float64]),
+       values=st.lists(st.floats(-100, 100, width=16), min_size=2, max_size=2),
+       grads=st.lists(st.floats(-50, 50, width=16), min_size=8, max_size=8))
+def test_adam_on_scalars_gives_the_bits_of_the_array_rule(cls, kw, dtype, values, grads):
+    """The scalar form (0-d parameters, few of them) against the array form (the same numbers
+    as parameters of shape (1,), updated one by one), step by step, values and state."""
+    scalars = [Tensor(np.array(v, dtype), requires_grad=True) for v in values]
+    vectors = [Tensor(np.array([v], dtype), requires_grad=True) for v in values]
+    opt_s, opt_v = cls(scalars, **kw), cls(vectors, **kw)
+    opt_v._flatten = False
+    for step in range(4):
+        for i, (s, v) in enumerate(zip(scalars, vectors)):
+            g = grads[2 * step + i]
+            s.grad, v.grad = Tensor(np.array(g, dtype)), Tensor(np.array([g], dtype))
+        with np.errstate(all="ignore"):
+            opt_s.step()
+            opt_v.step()
+        assert not any(plan.buckets for plan in opt_s._plans.values())
+        for s, v in zip(scalars, vectors):
+            assert s.data.shape == () and s.dtype == dtype
+            np.testing.assert_array_equal(s.data.reshape(1).view(np.uint8), v.data.view(np.uint8))
+            for key, value in opt_v.state[v].items():
+                mine = opt_s.state[s][key]
+                if isinstance(value, np.ndarray):
+                    assert type(mine) is np.ndarray and mine.shape == () and mine.dtype == dtype
+                    np.testing.assert_array_equal(mine.reshape(1), value)
+                else:
+                    assert mine == value
+
+
+def test_many_scalars_share_a_bucket_and_a_few_go_one_by_one():
+    few = [Tensor(float(i), requires_grad=True) for i in range(optim.Adam._scalar_max)]
+    many = [Tensor(float(i), requires_grad=True) for i in range(optim.Adam._scalar_max + 1)]
+    for params in (few, many):
+        opt = optim.Adam(params, lr=0.1)
+        for p in params:
+            p.grad = Tensor(np.float32(0.5))
+        opt.step()
+        (plan,) = opt._plans.values()
+        bucketed = sum(len(b.params) for b in plan.buckets)
+        assert bucketed == (len(params) if params is many else 0)
+        for p in params:   # the first Adam step moves every parameter by lr
+            assert opt.state[p]["step"] == 1
+    np.testing.assert_allclose([p.item() for p in few], np.arange(len(few)) - 0.1, rtol=1e-6)

@@ -180,13 +180,16 @@ class Plan:
 
 
 def build_plan(group: dict, params: list, state: dict, init_state: Callable,
-               max_size: int) -> Plan:
+               max_size: int, scalar_max: int = 0) -> Plan:
     """Bucket the parameters of at most ``max_size`` elements by signature, creating missing
-    state. A bucket needs two or more parameters: one alone gains nothing from the copies."""
+    state. A bucket needs two or more parameters: one alone gains nothing from the copies.
+    0-d parameters stay out of the buckets when there are at most ``scalar_max`` of them (the
+    rule then has a faster form for each, on NumPy scalars)."""
     by_sig: dict = {}
     alone = []
+    scalars_alone = sum(1 for p in params if not p.data.ndim) <= scalar_max
     for i, p in enumerate(params):
-        if p.data.size > max_size:
+        if p.data.size > max_size or (scalars_alone and not p.data.ndim):
             alone.append(i)
             continue
         entry = state.get(p)

@@ -31,6 +31,7 @@ class Adam(Optimizer):
 
     _decoupled = False
     _flatten = True
+    _scalar_form = True
 
     def __init__(self, params: ParamsLike, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
@@ -67,6 +68,8 @@ class Adam(Optimizer):
             dtype=dtype, lr=lr, beta1=beta1, beta2=beta2,
             betas=(hyper_array(beta1, dtype), hyper_array(1.0 - beta1, dtype),
                    hyper_array(beta2, dtype), hyper_array(1.0 - beta2, dtype)),
+            scalar_betas=(hyper_array(beta1, dtype)[()], hyper_array(1.0 - beta1, dtype)[()],
+                          hyper_array(beta2, dtype)[()], hyper_array(1.0 - beta2, dtype)[()]),
             eps=eps, t=None, bias=bias, eps_hat=bias[0, ...], step_size=bias[1, ...],
             weight_decay=None if decoupled else hyper_array(wd, dtype, none_if_zero=True),
             shrink=hyper_array(1.0 - lr * wd, dtype) if decoupled and wd != 0 else None,
@@ -74,6 +77,9 @@ class Adam(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
                 hyper: SimpleNamespace) -> None:
+        if not param.ndim:
+            self._update_scalar(param, grad, state, hyper)
+            return
         state["step"] += 1
         t = state["step"]
         if hyper.shrink is not None:  # AdamW: decay the weights, not the gradient
@@ -103,6 +109,34 @@ class Adam(Optimizer):
         np.divide(m, scratch, scratch)
         np.multiply(scratch, hyper.step_size, scratch)
         np.subtract(param, scratch, param)
+
+    def _update_scalar(self, param: np.ndarray, grad: np.ndarray, state: dict,
+                       hyper: SimpleNamespace) -> None:
+        """``_update`` for a 0-d parameter: the same operations, in the same order, on NumPy
+        scalars of the parameter's dtype, so the same bits (``tests/test_optim_flat.py``
+        checks), for a tenth of the cost of ufunc calls on 0-d arrays."""
+        state["step"] += 1
+        t = state["step"]
+        p = param[()]
+        if hyper.shrink is not None:
+            p = p * hyper.shrink[()]
+        g = -grad[()] if hyper.maximize else grad[()]
+        if hyper.weight_decay is not None:
+            g = p * hyper.weight_decay[()] + g
+        b1, one_minus_b1, b2, one_minus_b2 = hyper.scalar_betas
+        m_state, v_state = state["exp_avg"], state["exp_avg_sq"]
+        m = m_state[()] * b1 + g * one_minus_b1
+        v = v_state[()] * b2 + g * g * one_minus_b2
+        m_state[()] = m
+        v_state[()] = v
+        if hyper.amsgrad:
+            v_max = state.get("max_exp_avg_sq")
+            if v_max is None:  # amsgrad switched on after the first step
+                v_max = state["max_exp_avg_sq"] = np.zeros_like(param)
+            v = v_max[()] = np.maximum(v_max[()], v)
+        if hyper.t != t:
+            self._bias_correct(hyper, t)
+        param[()] = p - m / (np.sqrt(v) + hyper.eps_hat[()]) * hyper.step_size[()]
 
     @staticmethod
     def _bias_correct(hyper: SimpleNamespace, t: int) -> None:
