@@ -68,8 +68,7 @@ def run_backward(
     if on_arrays:
         # A 0-d root gradient (the 1 of loss.backward()) travels as a NumPy scalar, as the
         # gradients of 0-d results do: NumPy computes on scalars with far less overhead.
-        root_arrays = [a[()] if type(a) is np.ndarray and not a.ndim else a
-                       for a in root_arrays]
+        root_arrays = [a if a.ndim else a[()] for a in root_arrays]
 
     before = state.grad_enabled
     state.grad_enabled = create_graph

@@ -120,11 +120,9 @@ class Function:
             needs = []
             generation = 0
             tapes = st.recording_tapes
-            scalars = cls.scalar_operands
             for x in inputs:
                 if isinstance(x, Tensor):
-                    array = x.data
-                    arrays.append(array[()] if scalars and _is_float_0d(array) else array)
+                    arrays.append(x.data)
                     if x._requires_grad or (tapes and _watched(tapes, x)):
                         needs.append(True)
                         node = x.grad_fn
@@ -136,14 +134,11 @@ class Function:
                 needs.append(False)
             needs = tuple(needs)  # a tuple of bools leaves the cycle collector
         else:
-            scalars = cls.scalar_operands
             for x in inputs:
-                if isinstance(x, Tensor):
-                    array = x.data
-                    arrays.append(array[()] if scalars and _is_float_0d(array) else array)
-                else:
-                    arrays.append(x)
+                arrays.append(x.data if isinstance(x, Tensor) else x)
             needs = _NO_GRADS[len(inputs)] if len(inputs) < 8 else (False,) * len(inputs)
+        if cls.scalar_operands:
+            arrays = list(map(_scalar_operand, arrays))
         ctx = object.__new__(cls)
         ctx._saved = None
         ctx.needs_input_grad = needs
@@ -174,6 +169,7 @@ class Function:
         st = state
         if st.recording_tapes or not st.grad_enabled:
             return cls.apply(a, b)
+        # _scalar_operand, inlined for a Tensor's array (always an ndarray).
         scalars = cls.scalar_operands
         if isinstance(a, Tensor):
             array_a, need_a = a.data, a._requires_grad
@@ -342,9 +338,12 @@ _ONE_NEEDS = {False: (False,), True: (True,)}
 NO_OPTIONS = MappingProxyType({})
 
 
-def _is_float_0d(array: Any) -> bool:
-    """Whether ``array`` is a 0-d float array: what ``scalar_operands`` ops get as a scalar."""
-    return type(array) is np.ndarray and not array.ndim and array.dtype.kind == "f"
+def _scalar_operand(value: Any) -> Any:
+    """What a ``scalar_operands`` op computes on: a 0-d float array as its NumPy scalar,
+    anything else as it is."""
+    if type(value) is np.ndarray and not value.ndim and value.dtype.kind == "f":
+        return value[()]
+    return value
 
 
 def _watched(tapes: tuple, tensor: "Tensor") -> bool:

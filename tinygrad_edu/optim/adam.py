@@ -31,7 +31,7 @@ class Adam(Optimizer):
 
     _decoupled = False
     _flatten = True
-    _scalar_form = True
+    _scalar_max = 8   # has _update_scalar: see Optimizer._scalar_max
 
     def __init__(self, params: ParamsLike, lr: float = 1e-3, betas: tuple = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
@@ -64,12 +64,11 @@ class Adam(Optimizer):
         # eps_hat and step_size change with every step: two 0-d views of one pair, so that
         # ``_bias_correct`` sets both with one NumPy call.
         bias = np.empty(2, dtype)
+        betas = (hyper_array(beta1, dtype), hyper_array(1.0 - beta1, dtype),
+                 hyper_array(beta2, dtype), hyper_array(1.0 - beta2, dtype))
         return SimpleNamespace(
             dtype=dtype, lr=lr, beta1=beta1, beta2=beta2,
-            betas=(hyper_array(beta1, dtype), hyper_array(1.0 - beta1, dtype),
-                   hyper_array(beta2, dtype), hyper_array(1.0 - beta2, dtype)),
-            scalar_betas=(hyper_array(beta1, dtype)[()], hyper_array(1.0 - beta1, dtype)[()],
-                          hyper_array(beta2, dtype)[()], hyper_array(1.0 - beta2, dtype)[()]),
+            betas=betas, scalar_betas=tuple(b[()] for b in betas),
             eps=eps, t=None, bias=bias, eps_hat=bias[0, ...], step_size=bias[1, ...],
             weight_decay=None if decoupled else hyper_array(wd, dtype, none_if_zero=True),
             shrink=hyper_array(1.0 - lr * wd, dtype) if decoupled and wd != 0 else None,

@@ -60,13 +60,12 @@ class Optimizer:
     # four float32 parameters the two ways are even at 4,096 elements each; at 100 elements the
     # buckets take 11 us a step against 16, at 65,536 they take 690 us against 425.
     _flat_max_size = 4096
-    # Whether ``_update`` has a form for 0-d parameters on NumPy scalars (``_update_scalar``).
-    # Then a group's 0-d parameters, when there are at most ``_scalar_max`` of them (an
-    # equation's few unknowns), are updated one by one in that form rather than bucketed:
-    # at two parameters that takes Adam's step from about 11 to 5 us; past a dozen or so the
-    # bucket's one pass over all of them wins.
-    _scalar_form = False
-    _scalar_max = 8
+    # For a rule whose ``_update`` has a form for 0-d parameters on NumPy scalars (Adam's
+    # ``_update_scalar``): a group's 0-d parameters, when there are at most this many of them
+    # (an equation's few unknowns), are updated one by one in that form rather than bucketed.
+    # At two parameters that takes Adam's step from about 11 to 6.5 us; past a dozen or so the
+    # bucket's one pass over all of them wins. 0: no scalar form.
+    _scalar_max = 0
 
     def __init__(self, params: ParamsLike, defaults: dict) -> None:
         self.defaults = dict(defaults)
@@ -228,7 +227,7 @@ class Optimizer:
             if plan is None or not plan.run(params, grads, self.state, self._update, hypers):
                 plan = self._plans[id(group)] = build_plan(
                     group, params, self.state, self._init_state, self._flat_max_size,
-                    self._scalar_max if self._scalar_form else 0)
+                    self._scalar_max)
                 plan.run(params, grads, self.state, self._update, hypers)
             alone = plan.alone
         for i in alone:
