@@ -54,7 +54,7 @@ class GradientTape:
         if self._recording:
             raise RuntimeError("GradientTape: this tape is already recording; enter it once")
         self._recording = True
-        state.recording_tapes = state.recording_tapes + (self,)
+        state.set("recording_tapes", state.recording_tapes + (self,))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -62,7 +62,7 @@ class GradientTape:
 
     def _stop(self) -> None:
         self._recording = False
-        state.recording_tapes = tuple(t for t in state.recording_tapes if t is not self)
+        state.set("recording_tapes", tuple(t for t in state.recording_tapes if t is not self))
 
     def _record(self, node: Any, output: Tensor) -> None:
         self._nodes.append(node)

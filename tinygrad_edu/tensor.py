@@ -572,20 +572,23 @@ def _arithmetic_operator(function: type, array_op: Callable, reflected: bool = F
     on the arrays (the Function's forward is that same operation). Skipping the Function
     machinery there halves the cost of each backward step of a small model.
     """
-    apply_pair = function.apply_pair
+    record_pair, apply = function.record_pair, function.apply
 
     def operator_method(self: Tensor, other: Any) -> Tensor:
         if type(other) not in _PLAIN_OPERANDS:
             other = as_operand(other)
-        if _state.grad_enabled:
-            return apply_pair(other, self) if reflected else apply_pair(self, other)
+        st = _state
+        if st.plain_recording:
+            return record_pair(other, self) if reflected else record_pair(self, other)
+        if st.grad_enabled:   # a GradientTape or anomaly detection: the general path
+            return apply(other, self) if reflected else apply(self, other)
         if isinstance(other, Tensor):
             other = other.data
         try:
             return _plain(array_op(other, self.data) if reflected else array_op(self.data, other))
         except ValueError:
             # Let the Function report the error, naming the op and the shapes.
-            return function.apply(other, self) if reflected else function.apply(self, other)
+            return apply(other, self) if reflected else apply(self, other)
 
     operator_method.__doc__ = f"{function.__name__}, differentiable."
     return operator_method

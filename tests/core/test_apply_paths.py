@@ -189,3 +189,13 @@ def test_cross_entropy_on_constant_logits_records_nothing_and_a_tape_sees_it():
     softmax /= softmax.sum(axis=1, keepdims=True)
     softmax[[0, 1], [2, 0]] -= 1.0
     np.testing.assert_allclose(grad.data, softmax / 2, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("method", ["__init__", "__new__"])
+def test_a_function_subclass_with_a_constructor_is_refused_when_defined(method):
+    def constructor(self, *args):   # pragma: no cover - never called
+        raise AssertionError
+
+    namespace = {method: constructor, "forward": staticmethod(lambda ctx, a: a)}
+    with pytest.raises(TypeError, match=f"Scaled: a Function subclass must not define {method}"):
+        type("Scaled", (Function,), namespace)

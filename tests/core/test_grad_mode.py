@@ -83,3 +83,78 @@ def test_grad_mode_is_thread_local():
         seen["main"] = _records()
     thread.join()
     assert seen == {"worker": True, "main": False}
+
+
+def _check_plain_recording() -> None:
+    """The ops' one-read summary of the three flags must always agree with them."""
+    from tinygrad_edu.autograd.grad_mode import state
+    expected = state.grad_enabled and not state.recording_tapes and not state.anomaly_enabled
+    assert state.plain_recording == expected, (
+        state.grad_enabled, state.recording_tapes, state.anomaly_enabled)
+
+
+def test_plain_recording_follows_every_switch():
+    check = _check_plain_recording
+    x = tg.Tensor(2.0, requires_grad=True)
+
+    def hook(grad):
+        check()
+        with tg.enable_grad():
+            check()
+        check()
+
+    check()
+    with tg.no_grad():
+        check()
+        with tg.enable_grad():
+            check()
+        check()
+    with tg.set_grad_enabled(False):
+        check()
+    tg.set_grad_enabled(False)
+    check()
+    tg.set_grad_enabled(True)
+    check()
+    tg.no_grad()(check)()
+    with tg.autograd.detect_anomaly():
+        check()
+        with tg.GradientTape() as outer:
+            outer.watch(x)
+            check()
+            with tg.GradientTape(persistent=True) as inner:
+                inner.watch(x)
+                check()
+                y = x * x
+            check()
+            inner.gradient(y, x)
+            check()
+        check()
+    check()
+    tg.autograd.set_detect_anomaly(True)
+    check()
+    tg.autograd.set_detect_anomaly(False)
+    check()
+    y = x * x
+    y.register_hook(hook)
+    y.backward(create_graph=True)
+    check()
+    (x * x).backward()
+    check()
+    z = x * x
+
+    def fails(grad):
+        raise ValueError("a hook that fails inside the backward sweep")
+
+    z.register_hook(fails)
+    try:
+        z.backward()
+    except ValueError:
+        pass
+    check()
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(_check_plain_recording()))
+    with tg.no_grad():
+        thread.start()
+        thread.join()
+    assert seen == [None]

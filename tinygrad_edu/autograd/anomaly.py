@@ -21,7 +21,7 @@ class detect_anomaly(StateSwitch):
 
 def set_detect_anomaly(mode: bool) -> None:
     """Switch anomaly detection on or off for the rest of this thread."""
-    state.anomaly_enabled = bool(mode)
+    state.set("anomaly_enabled", bool(mode))
 
 
 def is_anomaly_enabled() -> bool:

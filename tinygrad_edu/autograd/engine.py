@@ -70,9 +70,14 @@ def run_backward(
         # gradients of 0-d results do: NumPy computes on scalars with far less overhead.
         root_arrays = [a if a.ndim else a[()] for a in root_arrays]
 
-    before = state.grad_enabled
-    state.grad_enabled = create_graph
-    check_finite = state.anomaly_enabled
+    st = state
+    before, before_plain = st.grad_enabled, st.plain_recording
+    check_finite = st.anomaly_enabled
+    # Backward records only with create_graph. Both flags are written directly (state.set
+    # costs several times more, and this runs once per backward): plain_recording must stay
+    # what set would make it.
+    st.grad_enabled = create_graph
+    st.plain_recording = create_graph and not st.recording_tapes and not check_finite
     node = None
     try:
         # The roots' gradients enter the graph the way every node's input gradients do: as the
@@ -162,7 +167,7 @@ def run_backward(
             else:
                 _accumulate(tensor, grad, create_graph, handed_out)
     finally:
-        state.grad_enabled = before
+        st.grad_enabled, st.plain_recording = before, before_plain
         if node is not None:
             node._output = None
         for node in node_grads:  # nodes an error left unvisited give back their output

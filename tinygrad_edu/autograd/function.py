@@ -100,6 +100,14 @@ class Function:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # apply makes each node as ``cls()`` (the cheapest way Python has to make an object),
+        # so a node's class takes no constructor arguments and needs no setup of its own.
+        for method in ("__init__", "__new__"):
+            if method in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__}: a Function subclass must not define {method}; apply() "
+                    "makes the node (ctx) itself. Keep per-call settings as attributes of ctx, "
+                    "set in forward")
         # A subclass that redefines backward must not inherit an array form of the old one.
         if "backward" in cls.__dict__ and "backward_arrays" not in cls.__dict__:
             cls.backward_arrays = None
@@ -139,7 +147,7 @@ class Function:
             needs = _NO_GRADS[len(inputs)] if len(inputs) < 8 else (False,) * len(inputs)
         if cls.scalar_operands:
             arrays = list(map(_scalar_operand, arrays))
-        ctx = object.__new__(cls)
+        ctx = cls()
         ctx._saved = None
         ctx.needs_input_grad = needs
         try:
@@ -164,11 +172,16 @@ class Function:
     def apply_pair(cls, a: Any, b: Any) -> "Tensor":
         """``apply(a, b)`` unrolled for two operands and no options: the arithmetic operators'
         hot path, which every equation solve and small model pays per op. Anything unusual
-        (a GradientTape recording, grad mode off, a forward error to report) goes through
-        ``apply``."""
-        st = state
-        if st.recording_tapes or not st.grad_enabled:
+        (a GradientTape recording, anomaly detection, grad mode off) goes through ``apply``."""
+        if not state.plain_recording:
             return cls.apply(a, b)
+        return cls.record_pair(a, b)
+
+    @classmethod
+    def record_pair(cls, a: Any, b: Any) -> "Tensor":
+        """``apply_pair`` for a caller that has found ``state.plain_recording`` true (the
+        arithmetic operators, which read it anyway to choose between recording and plain
+        NumPy). A forward error goes through ``apply``, which explains it."""
         # _scalar_operand, inlined for a Tensor's array (always an ndarray).
         scalars = cls.scalar_operands
         if isinstance(a, Tensor):
@@ -183,7 +196,7 @@ class Function:
                 array_b = array_b[()]
         else:
             array_b, need_b = b, False
-        ctx = object.__new__(cls)
+        ctx = cls()
         ctx._saved = None
         ctx.needs_input_grad = _PAIR_NEEDS[need_a, need_b]
         try:
@@ -210,8 +223,6 @@ class Function:
             ctx._output = None
             out._requires_grad = True
             out.grad_fn = ctx
-            if st.anomaly_enabled:
-                ctx.creation_trace = "".join(traceback.format_stack()[:-2])
         else:
             out._requires_grad = False
             out.grad_fn = None
@@ -223,12 +234,18 @@ class Function:
         need a gradient is ``x``, a Tensor: the hot path of the unary ops (relu, exp, tanh...)
         and of a fused loss given its targets. ``constants`` reach forward as they are. A
         GradientTape recording or a forward error goes through ``apply``."""
-        st = state
-        if st.recording_tapes or not isinstance(x, Tensor):
+        if not isinstance(x, Tensor):
             return cls.apply(as_tensor(x), *constants, **options)
+        st = state
+        plain = st.plain_recording
+        if plain:
+            need = x._requires_grad
+        elif st.recording_tapes:
+            return cls.apply(x, *constants, **options)
+        else:
+            need = x._requires_grad and st.grad_enabled
         array = x.data
-        need = x._requires_grad and st.grad_enabled
-        ctx = object.__new__(cls)
+        ctx = cls()
         ctx._saved = None
         ctx.needs_input_grad = (_ONE_NEEDS[need] if not constants
                                 else (need,) + (False,) * len(constants))
@@ -245,7 +262,7 @@ class Function:
         out = attach_node(ctx, data, (x, *constants), (array, *constants),
                           options if options else NO_OPTIONS,
                           1 if node is None else node.generation + 1)
-        if st.anomaly_enabled:
+        if not plain and st.anomaly_enabled:
             ctx.creation_trace = "".join(traceback.format_stack()[:-2])
         return out
 

@@ -19,6 +19,17 @@ class _ThreadState(threading.local):
     anomaly_enabled: bool = False
     # GradientTapes inside their ``with`` block, outermost first (see tape.py).
     recording_tapes: tuple = ()
+    # Derived from the three flags above: grad mode is on, and neither a tape nor anomaly
+    # detection wants more of an op than its node. Every op reads this one attribute instead
+    # of three (a thread-local read costs about as much as NumPy's sum of two scalars), so it
+    # must always agree with them: change the flags through ``set``.
+    plain_recording: bool = True
+
+    def set(self, flag: str, value: Any) -> None:
+        """Set one of the three flags, and ``plain_recording`` with it."""
+        setattr(self, flag, value)
+        self.plain_recording = (self.grad_enabled and not self.recording_tapes
+                                and not self.anomaly_enabled)
 
 
 state = _ThreadState()
@@ -44,10 +55,10 @@ class StateSwitch:
 
     def __enter__(self) -> None:
         self._saved.append(getattr(state, self.flag))
-        setattr(state, self.flag, self._mode)
+        state.set(self.flag, self._mode)
 
     def __exit__(self, *exc: object) -> None:
-        setattr(state, self.flag, self._saved.pop())
+        state.set(self.flag, self._saved.pop())
 
     def __call__(self, fn: F) -> F:
         flag, mode = self.flag, self._mode
@@ -55,11 +66,11 @@ class StateSwitch:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             before = getattr(state, flag)
-            setattr(state, flag, mode)
+            state.set(flag, mode)
             try:
                 return fn(*args, **kwargs)
             finally:
-                setattr(state, flag, before)
+                state.set(flag, before)
 
         return wrapper  # type: ignore[return-value]
 
@@ -93,7 +104,7 @@ class set_grad_enabled(StateSwitch):
     def __init__(self, mode: bool) -> None:
         super().__init__(bool(mode))
         self._before_construction = state.grad_enabled
-        state.grad_enabled = self._mode
+        state.set("grad_enabled", self._mode)
 
     def __enter__(self) -> None:
         # The constructor already switched; remember what was there before it did.
@@ -101,5 +112,5 @@ class set_grad_enabled(StateSwitch):
 
     def __call__(self, fn: F) -> F:
         # Decorating must not leave the mode switched at decoration time.
-        state.grad_enabled = self._before_construction
+        state.set("grad_enabled", self._before_construction)
         return super().__call__(fn)

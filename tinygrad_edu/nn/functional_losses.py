@@ -458,11 +458,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     """
     t = _plain_index_targets(input, target, weight, ignore_index, reduction, label_smoothing)
     if t is not None:
-        st = state
-        if (input._requires_grad and st.grad_enabled and not st.recording_tapes
-                and not st.anomaly_enabled):
+        if input._requires_grad and state.plain_recording:
             # The loss of every training step: apply_one's bookkeeping done here (see F.linear).
-            ctx = object.__new__(CrossEntropy)
+            ctx = CrossEntropy()
             ctx._saved = None
             ctx.needs_input_grad = _LOGITS_ONLY
             z = input.data
