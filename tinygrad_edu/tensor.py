@@ -132,8 +132,7 @@ class Tensor:
         if (gradient is None and not create_graph and self.grad_fn is not None
                 and self.data.size == 1):
             # The usual ``loss.backward()``: the implied gradient 1, without the general checks.
-            seed = Tensor._from_op(_autograd.ones_seed(self.data.shape, self.data.dtype))
-            _run_backward([self], [seed], retain_graph=retain_graph, create_graph=False)
+            _run_backward([self], None, retain_graph=retain_graph, create_graph=False)
             return
         _autograd.backward([self], None if gradient is None else [gradient],
                            retain_graph=retain_graph or create_graph, create_graph=create_graph)

@@ -414,6 +414,22 @@ def test_zero_dim_gradients_arrive_as_arrays_of_the_leaf_dtype():
     np.testing.assert_allclose(y.grad.data, 2 * 0.25 * 0.5)
 
 
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_the_implied_one_of_every_single_element_root_shape_and_dtype(shape, dtype):
+    """loss.backward() starts from 1 in the root's dtype, whatever single-element shape the
+    root has; a leaf reached through identities still gets a writable array of its own."""
+    for _ in range(2):   # the second pass reuses whatever the first one cached
+        x = tg.Tensor(np.full(shape, 0.5, dtype), requires_grad=True)
+        y = tg.Tensor(np.full(shape, 0.5, dtype), requires_grad=True)
+        (x + 0 + y * 3).backward()
+        for leaf, expected in ((x, 1.0), (y, 3.0)):
+            assert leaf.grad.dtype == dtype and leaf.grad.shape == shape
+            assert type(leaf.grad.data) is np.ndarray and leaf.grad.data.flags.writeable
+            np.testing.assert_array_equal(leaf.grad.data, expected)
+            leaf.grad.data[...] = -7.0    # must not change the next pass's starting 1
+
+
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_gradients_of_an_identity_graph_are_writable_and_never_shared(create_graph):
     """The implied 1 of loss.backward() reaches the leaf unchanged through x + 0: the leaf must

@@ -11,7 +11,6 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from ..tensor import Tensor
-from ..utils import readonly_constant
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function
@@ -33,13 +32,6 @@ def _as_list(x: Any, what: str) -> list:
         if not isinstance(item, Tensor):
             raise TypeError(f"{what} must be Tensors, got {type(item).__name__}")
     return items
-
-
-def ones_seed(shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """A read-only 1 of this shape and dtype: the implied gradient of a scalar output, made once.
-    Only for a backward pass on arrays, which copies any array it did not make before handing
-    it out as a ``.grad``; a recorded one may hand the seed itself out, so it gets a fresh one."""
-    return readonly_constant(("ones", shape, dtype), np.ones, shape, dtype)
 
 
 def _seed_gradients(roots: list, given: Optional[Sequence[Any]], op: str) -> list:

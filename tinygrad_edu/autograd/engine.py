@@ -24,18 +24,18 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 from itertools import repeat
-from operator import attrgetter
 from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from .function import _RELEASED, FREED_GRAPH_MESSAGE, Function
 from .grad_mode import state
+from ..utils import readonly_constant
 
 
 def run_backward(
     roots: Sequence["Tensor"],
-    root_grads: Sequence["Tensor"],
+    root_grads: Optional[Sequence["Tensor"]],
     *,
     retain_graph: bool,
     create_graph: bool,
@@ -51,6 +51,9 @@ def run_backward(
 
     ``recorded`` (a set of node ids) limits the sweep to the nodes a GradientTape recorded: any
     other node's output is a constant to that tape.
+
+    ``root_grads`` None starts each root from 1, as ``loss.backward()`` does; the caller has
+    checked that every root holds a single element.
     """
     on_arrays = not create_graph
     grad_types = _ARRAY_TYPES if on_arrays else _TENSOR_TYPES
@@ -63,12 +66,19 @@ def run_backward(
     heap: list = []         # (-generation, id(node), node): same-generation nodes never depend
     #                         on each other, so any order among them is right
     # Arrays already given out (the caller's root gradients, earlier .grad's): never give twice.
-    root_arrays = list(map(_data_of, root_grads))
-    handed_out = set(map(id, root_arrays))
-    if on_arrays:
-        # A 0-d root gradient (the 1 of loss.backward()) travels as a NumPy scalar, as the
-        # gradients of 0-d results do: NumPy computes on scalars with far less overhead.
-        root_arrays = [a if a.ndim else a[()] for a in root_arrays]
+    handed_out: set = set()
+    if root_grads is None:
+        root_grads = [_implied_one(root.data, on_arrays) for root in roots]
+    elif on_arrays:
+        # A 0-d root gradient travels as a NumPy scalar, as the gradients of 0-d results do:
+        # NumPy computes on scalars with far less overhead.
+        given, root_grads = root_grads, []
+        for g in given:
+            g = g.data
+            handed_out.add(id(g))
+            root_grads.append(g if g.ndim else g[()])
+    else:
+        handed_out.update(id(g.data) for g in root_grads)
 
     st = state
     before, before_plain = st.grad_enabled, st.plain_recording
@@ -82,8 +92,7 @@ def run_backward(
     try:
         # The roots' gradients enter the graph the way every node's input gradients do: as the
         # "input gradients" of a node that is not there (node is None).
-        inputs, needs = roots, repeat(True)
-        input_grads = root_arrays if on_arrays else root_grads
+        inputs, needs, input_grads = roots, repeat(True), root_grads
         while True:
             for x, needed, g in zip(inputs, needs, input_grads):
                 if not needed or g is None:
@@ -180,7 +189,17 @@ def run_backward(
     return None
 
 
-_data_of = attrgetter("data")
+def _implied_one(data: np.ndarray, on_arrays: bool) -> Any:
+    """The gradient 1 that ``loss.backward()`` starts from, for a root holding ``data``."""
+    if not on_arrays:
+        return Tensor._from_op(np.ones_like(data))   # may become a .grad: one of its own
+    if not data.ndim:
+        return _ONES.get(data.dtype) or data.dtype.type(1)   # a scalar, like every 0-d result
+    # Read-only, made once: a .grad is never handed this very array (it is copied first).
+    return readonly_constant(("ones", data.shape, data.dtype), np.ones, data.shape, data.dtype)
+
+
+_ONES = {np.dtype(t): t(1) for t in (np.float16, np.float32, np.float64)}
 
 # What a gradient may be in each mode without a trip through _fit_to_input.
 _ARRAY_TYPES = frozenset({np.ndarray, np.float16, np.float32, np.float64, np.longdouble,
