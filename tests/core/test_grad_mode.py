@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 import tinygrad_edu as tg
 
 
@@ -158,3 +160,66 @@ def test_plain_recording_follows_every_switch():
         thread.start()
         thread.join()
     assert seen == [None]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_user_code_in_backward_sees_grad_mode_as_create_graph(create_graph):
+    """Hooks, a Tensor-level backward and a user's backward_arrays run with grad mode on
+    exactly when the backward is recorded (as in PyTorch), and the mode is back afterwards,
+    even when that code raises."""
+    from tinygrad_edu.autograd import Function
+
+    seen = []
+
+    class TensorsOnly(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(("backward", tg.is_grad_enabled()))
+            return grad * 2
+
+    class WithArrays(TensorsOnly):
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(("backward", tg.is_grad_enabled()))
+            return grad * 2
+
+        @staticmethod
+        def backward_arrays(ctx, grad):
+            seen.append(("backward_arrays", tg.is_grad_enabled()))
+            _check_plain_recording()
+            return grad * 2
+
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = WithArrays.apply(TensorsOnly.apply(x))
+    y.register_hook(lambda g: seen.append(("hook", tg.is_grad_enabled())))
+    x.register_hook(lambda g: seen.append(("leaf hook", tg.is_grad_enabled())))
+    loss = y.sum()
+    for outside in (True, False):
+        seen.clear()
+        with tg.set_grad_enabled(outside):
+            loss.backward(retain_graph=True, create_graph=create_graph)
+            assert tg.is_grad_enabled() is outside
+            _check_plain_recording()
+        called = "backward" if create_graph else "backward_arrays"
+        assert seen == [("hook", create_graph), (called, create_graph),
+                        ("backward", create_graph), ("leaf hook", create_graph)]
+
+    def fails(grad):
+        raise ValueError("a hook that fails")
+
+    z = TensorsOnly.apply(x)
+    z.register_hook(fails)
+    with pytest.raises(ValueError, match="a hook that fails"):
+        z.sum().backward(create_graph=create_graph)
+    assert tg.is_grad_enabled()
+    _check_plain_recording()
+
+
+def test_the_package_own_array_backwards_are_not_wrapped():
+    """Only a user's backward_arrays pays for switching grad mode off."""
+    from tinygrad_edu.ops.elementwise import Mul
+    assert Mul.__dict__["backward_arrays"].__func__.__module__ == Mul.__module__

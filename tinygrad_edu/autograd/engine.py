@@ -29,7 +29,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from .function import _RELEASED, FREED_GRAPH_MESSAGE, Function
-from .grad_mode import state
+from .grad_mode import call_without_grad, state
 from ..utils import readonly_constant
 
 
@@ -56,7 +56,6 @@ def run_backward(
     checked that every root holds a single element.
     """
     on_arrays = not create_graph
-    grad_types = _ARRAY_TYPES if on_arrays else _TENSOR_TYPES
     capture = sources is not None
     if capture:
         source_slot = {id(t): i for i, t in enumerate(sources)}
@@ -81,13 +80,16 @@ def run_backward(
         handed_out.update(id(g.data) for g in root_grads)
 
     st = state
-    before, before_plain = st.grad_enabled, st.plain_recording
     check_finite = st.anomaly_enabled
-    # Backward records only with create_graph. Both flags are written directly (state.set
-    # costs several times more, and this runs once per backward): plain_recording must stay
-    # what set would make it.
-    st.grad_enabled = create_graph
-    st.plain_recording = create_graph and not st.recording_tapes and not check_finite
+    if create_graph:
+        # The recorded sweep records its ops, whatever the mode outside. Both flags are
+        # written directly (state.set costs several times more): plain_recording must stay
+        # what set would make it.
+        before, before_plain = st.grad_enabled, st.plain_recording
+        st.grad_enabled = True
+        st.plain_recording = not st.recording_tapes and not check_finite
+    # The sweep on arrays leaves the mode alone: it records nothing by itself, and it runs the
+    # user's code (hooks, Tensor-level backwards, a user's backward_arrays) without grad.
     node = None
     try:
         # The roots' gradients enter the graph the way every node's input gradients do: as the
@@ -98,10 +100,20 @@ def run_backward(
                 if not needed or g is None:
                     continue
                 data = x.data
-                # The common case (the mode's type, the input's shape and dtype) needs no fitting.
-                if (check_finite or type(g) not in grad_types or g.shape != data.shape
-                        or g.dtype is not data.dtype):
-                    g = _fit_to_input(node, x, g, on_arrays)
+                # The common cases need no fitting: on arrays, an array of the input's shape and
+                # dtype, or a NumPy scalar of its dtype for a 0-d input (the scalar type stands
+                # for the dtype here: no other dtype has it, save one of another byte order);
+                # recorded, a Tensor of the input's shape and dtype.
+                kind = type(g)
+                if kind is ndarray:
+                    if (check_finite or g.shape != data.shape or g.dtype is not data.dtype
+                            or not on_arrays):
+                        g = _fit_to_input(node, x, g, on_arrays)
+                elif (check_finite or kind is not data.dtype.type or data.ndim or not on_arrays
+                        or not data.dtype.isnative):
+                    if (kind is not Tensor or on_arrays or check_finite
+                            or g.data.shape != data.shape or g.data.dtype is not data.dtype):
+                        g = _fit_to_input(node, x, g, on_arrays)
                 # Deliver: into a leaf's total, or to the node that produced x.
                 producer = x.grad_fn
                 if producer is None or (recorded is not None and id(producer) not in recorded):
@@ -163,11 +175,13 @@ def run_backward(
             elif tensor.grad is None and on_arrays:
                 # The usual first gradient of a parameter (_accumulate and _owned, inlined): an
                 # array the sweep made, given to no one else, becomes its .grad as it is.
-                if type(grad) is not np.ndarray:
-                    grad = np.array(grad)    # a NumPy scalar: a new 0-d array
-                elif grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
-                    grad = grad.copy()
-                handed_out.add(id(grad))
+                if type(grad) is not ndarray:
+                    grad = _asarray(grad)    # a NumPy scalar: always a new 0-d array
+                else:
+                    if (grad.base is not None or id(grad) in handed_out
+                            or not grad.flags.writeable):
+                        grad = grad.copy()
+                    handed_out.add(id(grad))
                 fresh = object.__new__(Tensor)
                 fresh.data = grad
                 fresh.grad = fresh.grad_fn = None
@@ -176,7 +190,8 @@ def run_backward(
             else:
                 _accumulate(tensor, grad, create_graph, handed_out)
     finally:
-        st.grad_enabled, st.plain_recording = before, before_plain
+        if create_graph:
+            st.grad_enabled, st.plain_recording = before, before_plain
         if node is not None:
             node._output = None
         for node in node_grads:  # nodes an error left unvisited give back their output
@@ -201,15 +216,12 @@ def _implied_one(data: np.ndarray, on_arrays: bool) -> Any:
 
 _ONES = {np.dtype(t): t(1) for t in (np.float16, np.float32, np.float64)}
 
-# What a gradient may be in each mode without a trip through _fit_to_input.
-_ARRAY_TYPES = frozenset({np.ndarray, np.float16, np.float32, np.float64, np.longdouble,
-                          np.complex64, np.complex128, np.clongdouble})
-_TENSOR_TYPES = frozenset()  # filled in below, once Tensor is importable
+ndarray, _asarray = np.ndarray, np.asarray
 
 
 def _backward_through_tensors(node: Function, grad: Any) -> tuple:
     """A node with only the Tensor-level ``backward``, called from the sweep on arrays."""
-    input_grads = node.backward(node, _as_tensor(grad))
+    input_grads = call_without_grad(node.backward, node, _as_tensor(grad))
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
     return tuple(g.data if isinstance(g, Tensor) else g for g in input_grads)
@@ -287,7 +299,7 @@ def _visit_watched_output(out: "Tensor", grad: Any, capture: bool, on_arrays: bo
 def _run_hooks(tensor: "Tensor", grad: Any, on_arrays: bool) -> Any:
     """The tensor's hooks, in order, on its gradient (hooks always see Tensors)."""
     if on_arrays:
-        grad = _as_tensor(grad)
+        return call_without_grad(_run_hooks, tensor, _as_tensor(grad), False).data
     for hook in list(tensor._hooks.values()):
         replaced = hook(grad)
         if replaced is not None:
@@ -296,7 +308,7 @@ def _run_hooks(tensor: "Tensor", grad: Any, on_arrays: bool) -> Any:
                     f"a hook registered with register_hook returned {replaced!r}; it must return "
                     f"None or a Tensor of the gradient's shape {grad.shape}")
             grad = replaced
-    return grad.data if on_arrays else grad
+    return grad
 
 
 def _accumulate(tensor: "Tensor", grad: Any, create_graph: bool, handed_out: set) -> None:
@@ -330,5 +342,3 @@ def _owned(grad: Any, handed_out: set) -> "Tensor":
 
 
 from ..tensor import Tensor  # noqa: E402
-
-_TENSOR_TYPES = frozenset({Tensor})

@@ -33,13 +33,14 @@ Example: a new op ``cube`` whose derivative is ``3 x^2``::
 
 from __future__ import annotations
 
+import functools
 import traceback
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
-from .grad_mode import state
+from .grad_mode import call_without_grad, state
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..tensor import Tensor
@@ -111,6 +112,11 @@ class Function:
         # A subclass that redefines backward must not inherit an array form of the old one.
         if "backward" in cls.__dict__ and "backward_arrays" not in cls.__dict__:
             cls.backward_arrays = None
+        # The sweep on arrays leaves grad mode as it is (switching it costs more than a small
+        # node's backward) and runs the user's code with it off; a user's array form is that.
+        own = cls.__dict__.get("backward_arrays")
+        if isinstance(own, staticmethod) and not cls.__module__.startswith(_PACKAGE):
+            cls.backward_arrays = staticmethod(_without_grad(own.__func__))
         # Nor a promise about scalars made for the old forward and backward.
         if "scalar_operands" not in cls.__dict__ and (
                 {"forward", "backward", "backward_arrays"} & cls.__dict__.keys()):
@@ -361,6 +367,17 @@ def _scalar_operand(value: Any) -> Any:
     if type(value) is np.ndarray and not value.ndim and value.dtype.kind == "f":
         return value[()]
     return value
+
+
+_PACKAGE = __name__.split(".")[0] + "."
+
+
+def _without_grad(backward_arrays: Any) -> Any:
+    """A user's ``backward_arrays``, run with grad mode off (see ``__init_subclass__``)."""
+    @functools.wraps(backward_arrays)
+    def run(ctx: Function, grad: Any) -> Any:
+        return call_without_grad(backward_arrays, ctx, grad)
+    return run
 
 
 def _watched(tapes: tuple, tensor: "Tensor") -> bool:

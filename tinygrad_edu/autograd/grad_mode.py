@@ -35,6 +35,19 @@ class _ThreadState(threading.local):
 state = _ThreadState()
 
 
+def call_without_grad(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` with grad mode off, restored afterwards: how the backward pass on arrays,
+    which never switches the mode itself, runs the user's code (hooks, a Function's backward),
+    as PyTorch runs a backward without create_graph."""
+    st = state
+    before, before_plain = st.grad_enabled, st.plain_recording
+    st.grad_enabled = st.plain_recording = False
+    try:
+        return fn(*args)
+    finally:
+        st.grad_enabled, st.plain_recording = before, before_plain
+
+
 def is_grad_enabled() -> bool:
     """Whether ops run now record themselves for backward (in this thread)."""
     return state.grad_enabled
