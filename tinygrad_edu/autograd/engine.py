@@ -96,21 +96,25 @@ def run_backward(
         # "input gradients" of a node that is not there (node is None).
         inputs, needs, input_grads = roots, repeat(True), root_grads
         while True:
+            # The one node this node's gradients reached first while no other node waited on
+            # the heap: it is the only node left that can be ready, so it goes next without a
+            # trip through the heap (every link of a chain takes this path).
+            following = None
             for x, needed, g in zip(inputs, needs, input_grads):
                 if not needed or g is None:
                     continue
                 data = x.data
-                # The common cases need no fitting: on arrays, an array of the input's shape and
-                # dtype, or a NumPy scalar of its dtype for a 0-d input (the scalar type stands
-                # for the dtype here: no other dtype has it, save one of another byte order);
-                # recorded, a Tensor of the input's shape and dtype.
+                # The common cases need no fitting: on arrays, an array of the input's shape
+                # and dtype, or a NumPy scalar of its dtype for a 0-d input (the scalar type
+                # stands for the dtype here: no other dtype has it, save one of another byte
+                # order); recorded, a Tensor of the input's shape and dtype.
                 kind = type(g)
                 if kind is ndarray:
                     if (check_finite or g.shape != data.shape or g.dtype is not data.dtype
                             or not on_arrays):
                         g = _fit_to_input(node, x, g, on_arrays)
-                elif (check_finite or kind is not data.dtype.type or data.ndim or not on_arrays
-                        or not data.dtype.isnative):
+                elif (check_finite or kind is not data.dtype.type or data.ndim
+                        or not on_arrays or not data.dtype.isnative):
                     if (kind is not Tensor or on_arrays or check_finite
                             or g.data.shape != data.shape or g.data.dtype is not data.dtype):
                         g = _fit_to_input(node, x, g, on_arrays)
@@ -124,17 +128,25 @@ def run_backward(
                 if summed is None:
                     node_grads[producer] = g
                     producer._output = x   # lent to the node until its backward has run
-                    heappush(heap, (-producer.generation, id(producer), producer))
+                    if heap or following is not None:
+                        if following is not None:
+                            heappush(heap, (-following.generation, id(following), following))
+                            following = None
+                        heappush(heap, (-producer.generation, id(producer), producer))
+                    else:
+                        following = producer
                 else:
                     node_grads[producer] = summed + g
             if node is not None:
                 node._output = None
                 if not retain_graph:
                     node._saved = _RELEASED
-            if not heap:
+            if following is not None:
+                node = following
+            elif heap:
+                node = heappop(heap)[2]
+            else:
                 break
-
-            node = heappop(heap)[2]
             grad = node_grads.pop(node)
             if node.output_watched:
                 grad = _visit_watched_output(node._output, grad, capture, on_arrays, handed_out)
