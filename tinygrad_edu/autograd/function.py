@@ -97,6 +97,7 @@ class Function:
     # pass, which records nothing, calls it instead of ``backward`` when it is defined, and
     # skips wrapping every gradient in a Tensor; ``create_graph=True`` always uses
     # ``backward``. The built-in ops define both, and the property tests check that they agree.
+    # Like ``backward`` in an ordinary backward pass, it runs with grad mode off.
     backward_arrays = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
