@@ -409,3 +409,32 @@ def test_many_scalars_share_a_bucket_and_a_few_go_one_by_one():
         for p in params:   # the first Adam step moves every parameter by lr
             assert opt.state[p]["step"] == 1
     np.testing.assert_allclose([p.item() for p in few], np.arange(len(few)) - 0.1, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls, kw", ADAM_CASES,
+                         ids=[i for (c, _, _), i in zip(CASES, IDS) if issubclass(c, optim.Adam)])
+def test_a_few_scalars_take_the_direct_loop_with_the_same_bits(cls, kw):
+    """A small group's 0-d parameters skip the general path (lists, plans, dispatch): the same
+    results as that path, which buckets them here, with vectors, missing gradients, a first
+    step that makes the state, and a gradient of another dtype in the same group."""
+    shapes = [(), (), (3,), ()]
+    masks = [[True, True, True, True], [True, False, True, True], [False, True, False, True],
+             [True, True, True, False]]
+    grads = grads_for(7, np.float32, 6, shapes)
+    grads[2][3] = grads[2][3].astype(np.float64)     # cast to the parameter's dtype
+    a, b = make(3, np.float32, shapes), make(3, np.float32, shapes)
+    direct, general = cls(a, **kw), cls(b, **kw)
+    general._scalar_max = 0
+    general_path = []   # the 0-d parameters that went through the general path
+    one_param = direct._update_param
+    direct._update_param = lambda p, *rest: (general_path.append(p.data.ndim == 0),
+                                             one_param(p, *rest))
+    run(direct, a, grads, masks)
+    run(general, b, grads, masks)
+    # 14 scalar updates in all; only the first step's three (no state yet) and the one with a
+    # float64 gradient took the general path.
+    assert sum(general_path) == 4
+    for p, q in zip(a, b):
+        np.testing.assert_array_equal(p.data, q.data)
+        for key, value in general.state[q].items():
+            np.testing.assert_array_equal(direct.state[p][key], value)

@@ -74,6 +74,33 @@ class Adam(Optimizer):
             shrink=hyper_array(1.0 - lr * wd, dtype) if decoupled and wd != 0 else None,
             amsgrad=bool(group["amsgrad"]), maximize=bool(group["maximize"]))
 
+    def _step_grads(self, group: dict) -> None:
+        """A group of at most ``_scalar_max`` parameters (an equation's unknowns, typically)
+        sends each 0-d one that has its state straight to ``_update_scalar``: for two of them
+        the general path's lists, plan check and dispatch cost about as much as their
+        updates. The others, and every parameter of a larger group, take the general path."""
+        params = group["params"]
+        if len(params) > self._scalar_max:
+            super()._step_grads(group)
+            return
+        hypers = self._hypers(group)
+        state_of = self.state
+        rest = None
+        for p in params:
+            grad = p.grad
+            if grad is None:
+                continue
+            data, grad = p.data, grad.data
+            state = state_of.get(p)
+            if data.ndim or state is None or grad.dtype is not data.dtype:
+                if rest is None:
+                    rest = []
+                rest.append(p)
+            else:
+                self._update_scalar(data, grad, state, hypers[data.dtype])
+        if rest:
+            self._step_group(group, rest, [p.grad.data for p in rest])
+
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
                 hyper: SimpleNamespace) -> None:
         if not param.ndim:
