@@ -83,9 +83,8 @@ class Adam(Optimizer):
         if len(params) > self._scalar_max:
             super()._step_grads(group)
             return
-        hypers = self._hypers(group)
         state_of = self.state
-        rest = None
+        hypers = rest = None   # the general path finds its own hyperparameters
         for p in params:
             grad = p.grad
             if grad is None:
@@ -96,8 +95,10 @@ class Adam(Optimizer):
                 if rest is None:
                     rest = []
                 rest.append(p)
-            else:
-                self._update_scalar(data, grad, state, hypers[data.dtype])
+                continue
+            if hypers is None:
+                hypers = self._hypers(group)
+            self._update_scalar(data, grad, state, hypers[data.dtype])
         if rest:
             self._step_group(group, rest, [p.grad.data for p in rest])
 
