@@ -1,9 +1,10 @@
-"""The unrolled entry points of ``Function`` (``apply_pair`` for the arithmetic operators,
-``apply_one`` for unary ops and fused losses) and the hot paths of the fused layers
-(``F.linear``, ``F.cross_entropy``), which attach their nodes themselves, must record exactly
-what ``apply`` records."""
+"""The hot paths that make nodes without ``Function.apply`` -- the arithmetic operators,
+``apply_one`` (unary ops and fused losses) and the fused layers (``F.linear``,
+``F.cross_entropy``) -- must record exactly what ``apply`` records."""
 
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from tinygrad_edu import nn
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.nn.functional import LinearFunction
 from tinygrad_edu.nn.functional_losses import CrossEntropy
-from tinygrad_edu.ops.elementwise import Mul, Relu
+from tinygrad_edu.ops.elementwise import Add, Div, Mul, Pow, Relu, Sub
 
 
 def _node(t: tg.Tensor) -> tuple:
@@ -43,15 +44,54 @@ def test_apply_one_records_what_apply_records(name):
     np.testing.assert_array_equal(fast.data, general.data)
 
 
-@pytest.mark.parametrize("a_name", ["leaf", "deep", "plain"])
-@pytest.mark.parametrize("b_name", ["leaf", "deep", "plain", "number"])
-def test_apply_pair_records_what_apply_records(a_name, b_name):
+OPERATORS = [(Add, operator.add), (Sub, operator.sub), (Mul, operator.mul),
+             (Div, operator.truediv), (Pow, operator.pow)]
+
+
+def _pair_operands():
     operands = _operands()
-    a = operands[a_name]
-    b = 2.5 if b_name == "number" else operands[b_name]
-    fast, general = Mul.apply_pair(a, b), Mul.apply(a, b)
+    operands["0-d leaf"] = tg.Tensor(1.5, requires_grad=True)
+    operands["0-d deep"] = operands["0-d leaf"] * 2.0      # a 0-d float: a NumPy scalar to ops
+    operands["number"] = 2.5
+    operands["array"] = np.array([0.5, 2.0, 4.0], np.float32)
+    return operands
+
+
+_TENSORS = ["leaf", "deep", "plain", "0-d leaf", "0-d deep"]
+# Every pair with a Tensor on at least one side (the other side's operator runs otherwise).
+_PAIRS = [(a, b) for a in _TENSORS + ["number", "array"] for b in _TENSORS + ["number"]
+          if a in _TENSORS or b in _TENSORS]
+
+
+@pytest.mark.parametrize("function,op", OPERATORS, ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize("a_name,b_name", _PAIRS)
+def test_operators_record_what_apply_records(function, op, a_name, b_name):
+    operands = _pair_operands()
+    a, b = operands[a_name], operands[b_name]
+    with np.errstate(invalid="ignore"):   # a negative base to a fractional power
+        fast, general = op(a, b), function.apply(a, b)
     assert _node(fast) == _node(general)
+    assert fast.requires_grad == general.requires_grad
+    assert fast.dtype == general.dtype and type(fast.data) is np.ndarray
     np.testing.assert_array_equal(fast.data, general.data)
+
+
+@pytest.mark.parametrize("function,op", OPERATORS, ids=lambda v: getattr(v, "__name__", ""))
+def test_the_operators_forward_is_their_numpy_operation(function, op):
+    """The operators compute ``op`` in place of calling ``forward``: they must be the same
+    operation, on arrays, NumPy scalars and Python numbers alike, and save nothing."""
+    samples = [np.array([1.5, -2.0], np.float32), np.float32(0.75), np.array(3.0),
+               np.float64(-1.25), 2, 0.5, np.array([[2.0], [4.0]], np.float64)]
+    for a in samples:
+        for b in samples:
+            ctx = function()
+            ctx._saved = None
+            with np.errstate(all="ignore"):
+                expected, got = op(a, b), function.forward(ctx, a, b)
+            assert type(got) is type(expected) and np.shape(got) == np.shape(expected)
+            assert np.asarray(got).dtype == np.asarray(expected).dtype
+            np.testing.assert_array_equal(got, expected)
+            assert ctx._saved is None and not ctx.__dict__
 
 
 def test_apply_one_with_constants_and_options_records_what_apply_records():
@@ -106,12 +146,20 @@ def test_apply_one_under_a_tape_and_under_detect_anomaly():
     assert "test_apply_paths.py" in y.grad_fn.creation_trace.splitlines()[-2]
 
 
-def test_apply_pair_records_nothing_without_grad_mode():
-    x = tg.Tensor([1.0, -1.0], requires_grad=True)
+@pytest.mark.parametrize("function,op", OPERATORS, ids=lambda v: getattr(v, "__name__", ""))
+def test_operators_record_nothing_without_grad_mode(function, op):
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
     with tg.no_grad():
-        out = Mul.apply_pair(x, x)
-    assert out.grad_fn is None and not out.requires_grad
-    np.testing.assert_array_equal(out.data, [1.0, 1.0])
+        out, reflected = op(x, x), op(3.0, x)
+    for result, expected in ((out, op(x.data, x.data)), (reflected, op(3.0, x.data))):
+        assert result.grad_fn is None and not result.requires_grad
+        np.testing.assert_array_equal(result.data, expected)
+
+
+def test_operators_report_forward_errors_as_apply_does():
+    x = tg.Tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    with pytest.raises(ValueError, match=r"Mul: .*input shapes: \(2, 3\), \(4,\)"):
+        x * np.ones(4, np.float32)
 
 
 def _linear_operands():

@@ -176,71 +176,6 @@ class Function:
         return out
 
     @classmethod
-    def apply_pair(cls, a: Any, b: Any) -> "Tensor":
-        """``apply(a, b)`` unrolled for two operands and no options: the arithmetic operators'
-        hot path, which every equation solve and small model pays per op. Anything unusual
-        (a GradientTape recording, anomaly detection, grad mode off) goes through ``apply``."""
-        if not state.plain_recording:
-            return cls.apply(a, b)
-        return cls.record_pair(a, b)
-
-    @classmethod
-    def record_pair(cls, a: Any, b: Any) -> "Tensor":
-        """``apply_pair`` for a caller that has found ``state.plain_recording`` true (the
-        arithmetic operators, which read it anyway to choose between recording and plain
-        NumPy). A forward error goes through ``apply``, which explains it."""
-        # _scalar_operand, inlined for a Tensor's array (always an ndarray). ``type(x) is
-        # Tensor`` first: the common case, at half the cost of isinstance.
-        scalars = cls.scalar_operands
-        if type(a) is Tensor or isinstance(a, Tensor):
-            array_a, need_a = a.data, a._requires_grad
-            if scalars and not array_a.ndim and array_a.dtype.kind == "f":
-                array_a = array_a[()]
-        else:
-            array_a, need_a = a, False
-        if type(b) is Tensor or isinstance(b, Tensor):
-            array_b, need_b = b.data, b._requires_grad
-            if scalars and not array_b.ndim and array_b.dtype.kind == "f":
-                array_b = array_b[()]
-        else:
-            array_b, need_b = b, False
-        ctx = cls()
-        ctx._saved = None
-        ctx.needs_input_grad = _PAIR_NEEDS[need_a][need_b]
-        try:
-            data = cls.forward(ctx, array_a, array_b)
-        except ValueError:
-            return cls.apply(a, b)   # forward has no side effects: let apply explain the error
-        if type(data) is not ndarray:
-            data = _asarray(data)
-        out = _new_object(Tensor)
-        out.data = data
-        out.grad = None
-        if (need_a or need_b) and data.dtype.kind in "fc":
-            generation = 0
-            if need_a:
-                node = a.grad_fn
-                if node is not None:
-                    generation = node.generation
-            if need_b:
-                node = b.grad_fn
-                if node is not None and node.generation > generation:
-                    generation = node.generation
-            # attach_node's work, written out: this runs for every operator of every equation
-            # solve, where one call more is measurable.
-            ctx.inputs = (a, b)
-            ctx.input_arrays = (array_a, array_b)
-            ctx.options = NO_OPTIONS
-            ctx.generation = generation + 1
-            ctx._output = None
-            out._requires_grad = True
-            out.grad_fn = ctx
-        else:
-            out._requires_grad = False
-            out.grad_fn = None
-        return out
-
-    @classmethod
     def apply_one(cls, x: Any, *constants: Any, **options: Any) -> "Tensor":
         """``apply(x, *constants, **options)`` unrolled for ops whose only operand that can
         need a gradient is ``x``, a Tensor: the hot path of the unary ops (relu, exp, tanh...)
@@ -357,14 +292,10 @@ def attach_node(ctx: Function, data: np.ndarray, inputs: tuple, arrays: Any, opt
     return out
 
 
-ndarray, _asarray, _new_object = np.ndarray, np.asarray, object.__new__
-
 # Marks a node whose saved arrays backward has freed.
 _RELEASED = ("released",)
 
 _NO_GRADS = tuple((False,) * n for n in range(8))
-# Shared tuples of bools (they leave the cycle collector), indexed by bools: [need_a][need_b].
-_PAIR_NEEDS = tuple(tuple((x, y) for y in (False, True)) for x in (False, True))
 _ONE_NEEDS = {False: (False,), True: (True,)}
 # The options of a node made without any: one read-only mapping, shared.
 NO_OPTIONS = MappingProxyType({})
