@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import operator
 import weakref
 
 import numpy as np
@@ -412,6 +413,30 @@ def test_zero_dim_gradients_arrive_as_arrays_of_the_leaf_dtype():
         assert leaf.grad.dtype == leaf.dtype and leaf.grad.data.flags.writeable
     np.testing.assert_allclose(x.grad.data, 3.0 + 0.0625)
     np.testing.assert_allclose(y.grad.data, 2 * 0.25 * 0.5)
+
+
+_SCALAR_OPS = {"+": (operator.add, lambda u, v: (1.0, 1.0)),
+               "-": (operator.sub, lambda u, v: (1.0, -1.0)),
+               "*": (operator.mul, lambda u, v: (v, u)),
+               "/": (operator.truediv, lambda u, v: (1.0 / v, -u / v ** 2))}
+
+
+@pytest.mark.parametrize("symbol", sorted(_SCALAR_OPS))
+@pytest.mark.parametrize("dtype_a,dtype_b", [(np.float32, np.float64), (np.float64, np.float32),
+                                             (np.float16, np.float32), (np.float32, np.float32)])
+def test_zero_dim_operands_of_two_dtypes_get_gradients_of_their_own(symbol, dtype_a, dtype_b):
+    """0-d operands meet as NumPy scalars; a gradient of the other operand's (wider) type
+    must still be cast back, both at a leaf and at an intermediate result."""
+    op, derivative = _SCALAR_OPS[symbol]
+    a = tg.Tensor(np.array(1.5, dtype_a), requires_grad=True)
+    b = tg.Tensor(np.array(-0.75, dtype_b), requires_grad=True)
+    u, v = a * 2.0, b + 0.5                   # intermediates of the leaves' dtypes
+    (op(u, v) * 3.0 + op(a, b)).backward()
+    da_u, db_v = derivative(3.0, -0.25)
+    da, db = derivative(1.5, -0.75)
+    for leaf, expected in ((a, 3.0 * da_u * 2.0 + da), (b, 3.0 * db_v + db)):
+        assert leaf.grad.dtype == leaf.dtype and leaf.grad.shape == ()
+        np.testing.assert_allclose(leaf.grad.data, expected, rtol=2e-3)
 
 
 @pytest.mark.parametrize("shape", [(), (1,), (1, 1)])

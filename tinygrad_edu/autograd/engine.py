@@ -94,30 +94,35 @@ def run_backward(
     try:
         # The roots' gradients enter the graph the way every node's input gradients do: as the
         # "input gradients" of a node that is not there (node is None).
-        inputs, needs, input_grads = roots, repeat(True), root_grads
+        inputs, needs, input_grads, seen = roots, repeat(True), root_grads, repeat(None)
         while True:
             # The one node this node's gradients reached first while no other node waited on
             # the heap: it is the only node left that can be ready, so it goes next without a
             # trip through the heap (every link of a chain takes this path).
             following = None
-            for x, needed, g in zip(inputs, needs, input_grads):
+            for x, needed, g, x_seen in zip(inputs, needs, input_grads, seen):
                 if not needed or g is None:
                     continue
-                data = x.data
                 # The common cases need no fitting: on arrays, an array of the input's shape
-                # and dtype, or a NumPy scalar of its dtype for a 0-d input (the scalar type
-                # stands for the dtype here: no other dtype has it, save one of another byte
-                # order); recorded, a Tensor of the input's shape and dtype.
+                # and dtype, or a NumPy scalar of its dtype for a 0-d input; recorded, a Tensor
+                # of the input's shape and dtype. A 0-d float input reached forward as a scalar
+                # of its dtype (``scalar_operands``), so a gradient of that very type is one
+                # (the cheapest test of all: an equation's every gradient takes it). Otherwise
+                # the scalar type stands for the dtype: no other dtype has it, save one of
+                # another byte order.
                 kind = type(g)
                 if kind is ndarray:
+                    data = x.data
                     if (check_finite or g.shape != data.shape or g.dtype is not data.dtype
                             or not on_arrays):
                         g = _fit_to_input(node, x, g, on_arrays)
-                elif (check_finite or kind is not data.dtype.type or data.ndim
-                        or not on_arrays or not data.dtype.isnative):
-                    if (kind is not Tensor or on_arrays or check_finite
-                            or g.data.shape != data.shape or g.data.dtype is not data.dtype):
-                        g = _fit_to_input(node, x, g, on_arrays)
+                elif kind is not type(x_seen) or check_finite:
+                    data = x.data
+                    if (check_finite or kind is not data.dtype.type or data.ndim
+                            or not on_arrays or not data.dtype.isnative):
+                        if (kind is not Tensor or on_arrays or check_finite
+                                or g.data.shape != data.shape or g.data.dtype is not data.dtype):
+                            g = _fit_to_input(node, x, g, on_arrays)
                 # Deliver: into a leaf's total, or to the node that produced x.
                 producer = x.grad_fn
                 if producer is None or (recorded is not None and id(producer) not in recorded):
@@ -170,6 +175,7 @@ def run_backward(
                 handed_out.update(id(a) for a in node._saved if type(a) is np.ndarray)
             inputs = node.inputs
             needs = node.needs_input_grad
+            seen = node.input_arrays
             if len(input_grads) != len(inputs):
                 raise RuntimeError(
                     f"{_method(node, on_arrays)} returned {len(input_grads)} gradients for "
