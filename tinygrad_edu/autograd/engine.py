@@ -67,7 +67,8 @@ def run_backward(
     # Arrays already given out (the caller's root gradients, earlier .grad's): never give twice.
     handed_out: set = set()
     if root_grads is None:
-        root_grads = [_implied_one(root.data, on_arrays) for root in roots]
+        root_grads = [_implied_one(roots[0].data, on_arrays)] if len(roots) == 1 else [
+            _implied_one(root.data, on_arrays) for root in roots]
     elif on_arrays:
         # A 0-d root gradient travels as a NumPy scalar, as the gradients of 0-d results do:
         # NumPy computes on scalars with far less overhead.

@@ -66,13 +66,18 @@ class Adam(Optimizer):
         bias = np.empty(2, dtype)
         betas = (hyper_array(beta1, dtype), hyper_array(1.0 - beta1, dtype),
                  hyper_array(beta2, dtype), hyper_array(1.0 - beta2, dtype))
-        return SimpleNamespace(
+        hyper = SimpleNamespace(
             dtype=dtype, lr=lr, beta1=beta1, beta2=beta2,
             betas=betas, scalar_betas=tuple(b[()] for b in betas),
             eps=eps, t=None, bias=bias, eps_hat=bias[0, ...], step_size=bias[1, ...],
+            scalar_bias=None,
             weight_decay=None if decoupled else hyper_array(wd, dtype, none_if_zero=True),
             shrink=hyper_array(1.0 - lr * wd, dtype) if decoupled and wd != 0 else None,
             amsgrad=bool(group["amsgrad"]), maximize=bool(group["maximize"]))
+        # The plain rule: no decay of either kind, no AMSGrad, descending (one test, not four).
+        hyper.plain = (hyper.weight_decay is None and hyper.shrink is None
+                       and not hyper.amsgrad and not hyper.maximize)
+        return hyper
 
     def _step_grads(self, group: dict) -> None:
         """A group of at most ``_scalar_max`` parameters (an equation's unknowns, typically)
@@ -142,35 +147,39 @@ class Adam(Optimizer):
         """``_update`` for a 0-d parameter: the same operations, in the same order, on NumPy
         scalars of the parameter's dtype, so the same bits (``tests/test_optim_flat.py``
         checks), for a tenth of the cost of ufunc calls on 0-d arrays."""
-        state["step"] += 1
-        t = state["step"]
+        t = state["step"] = state["step"] + 1
         p = param[()]
-        if hyper.shrink is not None:
-            p = p * hyper.shrink[()]
-        g = -grad[()] if hyper.maximize else grad[()]
-        if hyper.weight_decay is not None:
-            g = p * hyper.weight_decay[()] + g
+        g = grad[()]
+        if not hyper.plain:
+            if hyper.shrink is not None:
+                p = p * hyper.shrink[()]
+            if hyper.maximize:
+                g = -g
+            if hyper.weight_decay is not None:
+                g = p * hyper.weight_decay[()] + g
         b1, one_minus_b1, b2, one_minus_b2 = hyper.scalar_betas
         m_state, v_state = state["exp_avg"], state["exp_avg_sq"]
         m = m_state[()] * b1 + g * one_minus_b1
         v = v_state[()] * b2 + g * g * one_minus_b2
         m_state[()] = m
         v_state[()] = v
-        if hyper.amsgrad:
+        if not hyper.plain and hyper.amsgrad:
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:  # amsgrad switched on after the first step
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(param)
             v = v_max[()] = np.maximum(v_max[()], v)
         if hyper.t != t:
             self._bias_correct(hyper, t)
-        param[()] = p - m / (np.sqrt(v) + hyper.eps_hat[()]) * hyper.step_size[()]
+        eps_hat, step_size = hyper.scalar_bias
+        param[()] = p - m / (np.sqrt(v) + eps_hat) * step_size
 
     @staticmethod
     def _bias_correct(hyper: SimpleNamespace, t: int) -> None:
         r"""Set ``hyper.eps_hat`` $= \epsilon c_2$ and ``hyper.step_size`` $= \gamma c_2 / c_1$
         for step ``t``, with $c_1 = 1-\beta_1^t$ and $c_2 = \sqrt{1-\beta_2^t}$; they are kept
         for the next parameter at the same step. (Both are written into ``hyper.bias``, of which
-        they are views: the assignment rounds each to the dtype as ``hyper_array`` would.)
+        they are views: the assignment rounds each to the dtype as ``hyper_array`` would;
+        ``hyper.scalar_bias`` holds the same two as NumPy scalars.)
 
         Multiplying numerator and denominator of
         $\gamma \frac{m / c_1}{\sqrt{v} / c_2 + \epsilon}$ by $c_2$ gives
@@ -178,7 +187,10 @@ class Adam(Optimizer):
         pass over the parameter fewer (the form in Kingma & Ba's paper).
         """
         c2 = math.sqrt(1.0 - hyper.beta2 ** t)
-        hyper.bias[...] = (hyper.eps * c2, hyper.lr * c2 / (1.0 - hyper.beta1 ** t))
+        bias = hyper.bias
+        bias[0] = hyper.eps * c2
+        bias[1] = hyper.lr * c2 / (1.0 - hyper.beta1 ** t)
+        hyper.scalar_bias = (bias[0], bias[1])   # the same two, as scalars for _update_scalar
         hyper.t = t
 
 
