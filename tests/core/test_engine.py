@@ -33,6 +33,22 @@ def test_reused_nonleaf_gets_the_sum_of_its_consumers_gradients():
     assert x.grad.item() == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.parametrize("order", ["p + q", "q + p"])
+def test_a_node_waits_for_every_consumer_however_the_sweep_reaches_it(order):
+    """``a`` feeds a short branch ``p`` and a long one ``q``; the sweep reaches ``a`` from the
+    long branch while ``p``, of a larger generation, still waits. A hook on ``a`` must see its
+    whole gradient, once."""
+    x = tg.Tensor(1.0, requires_grad=True)
+    a = x * 2.0
+    p = a * 3.0
+    q = ((a * 5.0) * 6.0) * 7.0
+    seen = []
+    a.register_hook(lambda g: seen.append(float(g.item())))
+    (p + q if order == "p + q" else q + p).backward()
+    assert seen == [3.0 + 210.0]
+    assert x.grad.item() == 2.0 * 213.0
+
+
 def test_gradients_accumulate_across_backward_calls_and_zero_resets():
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()

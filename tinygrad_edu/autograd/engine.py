@@ -22,7 +22,7 @@ is reported with the op's name.
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heappushpop
 from itertools import repeat
 from typing import Any, Optional, Sequence
 
@@ -97,9 +97,10 @@ def run_backward(
         # "input gradients" of a node that is not there (node is None).
         inputs, needs, input_grads, seen = roots, repeat(True), root_grads, repeat(None)
         while True:
-            # The one node this node's gradients reached first while no other node waited on
-            # the heap: it is the only node left that can be ready, so it goes next without a
-            # trip through the heap (every link of a chain takes this path).
+            # Of the nodes this node's gradients reach first, the one of the largest generation
+            # stays off the heap: when no node on the heap has a larger one, it is ready and
+            # goes next without a trip through the heap (every link of a chain takes this
+            # path, and most nodes of a small graph).
             following = None
             for x, needed, g, x_seen in zip(inputs, needs, input_grads, seen):
                 if not needed or g is None:
@@ -134,13 +135,13 @@ def run_backward(
                 if summed is None:
                     node_grads[producer] = g
                     producer._output = x   # lent to the node until its backward has run
-                    if heap or following is not None:
-                        if following is not None:
-                            heappush(heap, (-following.generation, id(following), following))
-                            following = None
-                        heappush(heap, (-producer.generation, id(producer), producer))
-                    else:
+                    if following is None:
                         following = producer
+                    elif producer.generation > following.generation:
+                        heappush(heap, (-following.generation, id(following), following))
+                        following = producer
+                    else:
+                        heappush(heap, (-producer.generation, id(producer), producer))
                 else:
                     node_grads[producer] = summed + g
             if node is not None:
@@ -148,7 +149,10 @@ def run_backward(
                 if not retain_graph:
                     node._saved = _RELEASED
             if following is not None:
-                node = following
+                if heap and heap[0][0] < -following.generation:   # a later node waits
+                    node = heappushpop(heap, (-following.generation, id(following), following))[2]
+                else:
+                    node = following
             elif heap:
                 node = heappop(heap)[2]
             else:
