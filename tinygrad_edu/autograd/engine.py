@@ -23,7 +23,6 @@ is reported with the op's name.
 from __future__ import annotations
 
 from heapq import heappop, heappush, heappushpop
-from itertools import repeat
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -95,16 +94,21 @@ def run_backward(
     try:
         # The roots' gradients enter the graph the way every node's input gradients do: as the
         # "input gradients" of a node that is not there (node is None).
-        inputs, needs, input_grads, seen = roots, repeat(True), root_grads, repeat(None)
+        inputs, needs, input_grads = roots, (True,) * len(roots), root_grads
+        seen = (None,) * len(roots)
         while True:
             # Of the nodes this node's gradients reach first, the one of the largest generation
             # stays off the heap: when no node on the heap has a larger one, it is ready and
             # goes next without a trip through the heap (every link of a chain takes this
             # path, and most nodes of a small graph).
             following = None
-            for x, needed, g, x_seen in zip(inputs, needs, input_grads, seen):
-                if not needed or g is None:
+            # Indexing, not zip: for the two or three inputs of a node, zip's four iterators
+            # cost more than the loop's body (backward returned one gradient per input).
+            for i in range(len(inputs)):
+                g = input_grads[i]
+                if g is None or not needs[i]:
                     continue
+                x = inputs[i]
                 # The common cases need no fitting: on arrays, an array of the input's shape
                 # and dtype, or a NumPy scalar of its dtype for a 0-d input; recorded, a Tensor
                 # of the input's shape and dtype. A 0-d float input reached forward as a scalar
@@ -118,7 +122,7 @@ def run_backward(
                     if (check_finite or g.shape != data.shape or g.dtype is not data.dtype
                             or not on_arrays):
                         g = _fit_to_input(node, x, g, on_arrays)
-                elif kind is not type(x_seen) or check_finite:
+                elif kind is not type(seen[i]) or check_finite:
                     data = x.data
                     if (check_finite or kind is not data.dtype.type or data.ndim
                             or not on_arrays or not data.dtype.isnative):
