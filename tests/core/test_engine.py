@@ -49,6 +49,13 @@ def test_a_node_waits_for_every_consumer_however_the_sweep_reaches_it(order):
     assert x.grad.item() == 2.0 * 213.0
 
 
+@pytest.mark.parametrize("count", [1, 2, 15, 16, 40])
+def test_a_node_of_many_inputs_gives_each_its_gradient(count):
+    leaves = [tg.Tensor(float(i), requires_grad=True) for i in range(count)]
+    (tg.stack(leaves) * tg.arange(count)).sum().backward()
+    assert [leaf.grad.item() for leaf in leaves] == list(range(count))
+
+
 def test_gradients_accumulate_across_backward_calls_and_zero_resets():
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
