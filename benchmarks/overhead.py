@@ -1,7 +1,8 @@
 """Per-op overhead: the same computation by hand in NumPy and through tinygrad_edu.
 
-Two workloads, each timed in this one process, side by side, reported as medians and as the
-ratio framework / hand-written NumPy (lower is better):
+Two workloads, each timed in this one process, side by side (the runs of the two sides
+alternate), reported as medians and as the ratio framework / hand-written NumPy (lower is
+better):
 
 1. the seed equation loop: two scalar parameters, residuals x + y - 16 and 10x + 25y - 250, the
    squared loss, backward, and an Adam update -- per step;
@@ -100,9 +101,15 @@ def chain_with_framework(length: int) -> float:
     return elapsed
 
 
-def median_of(fn, arg, repeats: int) -> float:
-    fn(arg)  # warm up
-    return statistics.median(fn(arg) for _ in range(repeats))
+def interleaved_medians(by_hand, with_framework, arg, repeats: int) -> tuple:
+    """Medians of ``repeats`` runs of each, alternating, so that a drift in the machine's speed
+    during the measurement reaches both sides alike."""
+    by_hand(arg), with_framework(arg)  # warm up
+    hand, ours = [], []
+    for _ in range(repeats):
+        hand.append(by_hand(arg))
+        ours.append(with_framework(arg))
+    return statistics.median(hand), statistics.median(ours)
 
 
 def main() -> None:
@@ -113,11 +120,10 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = []
-    hand = median_of(equations_by_hand, args.steps, args.repeats)
-    ours = median_of(equations_with_framework, args.steps, args.repeats)
+    hand, ours = interleaved_medians(equations_by_hand, equations_with_framework, args.steps,
+                                     args.repeats)
     rows.append(("seed equation loop, per step", hand, ours, 4.0))
-    hand = median_of(chain_by_hand, 10_000, args.repeats)
-    ours = median_of(chain_with_framework, 10_000, args.repeats)
+    hand, ours = interleaved_medians(chain_by_hand, chain_with_framework, 10_000, args.repeats)
     rows.append(("10,000-op chain, fwd+bwd", hand, ours, 5.0))
 
     print(f"{'workload':32s} {'NumPy by hand':>14s} {'tinygrad_edu':>14s} {'ratio':>7s} "
