@@ -66,6 +66,8 @@ def run_backward(
     # Arrays already given out (the caller's root gradients, earlier .grad's): never give twice.
     handed_out: set = set()
     if root_grads is None:
+        # (One root, the usual loss, without a list comprehension: a function call of its own
+        # before Python 3.12.)
         root_grads = [_implied_one(roots[0].data, on_arrays)] if len(roots) == 1 else [
             _implied_one(root.data, on_arrays) for root in roots]
     elif on_arrays:
@@ -94,8 +96,8 @@ def run_backward(
     try:
         # The roots' gradients enter the graph the way every node's input gradients do: as the
         # "input gradients" of a node that is not there (node is None).
-        inputs, needs, input_grads = roots, (True,) * len(roots), root_grads
-        seen = (None,) * len(roots)
+        count = len(roots)
+        inputs, needs, input_grads, seen = roots, (True,) * count, root_grads, (None,) * count
         while True:
             # Of the nodes this node's gradients reach first, the one of the largest generation
             # stays off the heap: when no node on the heap has a larger one, it is ready and
@@ -105,7 +107,6 @@ def run_backward(
             # Indexing, not zip: for the two or three inputs of a node, zip's four iterators
             # cost more than the loop's body (backward returned one gradient per input); and
             # the indices of a few from a tuple made once, which costs half of a new range.
-            count = len(inputs)
             for i in _INDICES[count] if count < _FEW_INPUTS else range(count):
                 g = input_grads[i]
                 if g is None or not needs[i]:
@@ -187,10 +188,11 @@ def run_backward(
             inputs = node.inputs
             needs = node.needs_input_grad
             seen = node.input_arrays
-            if len(input_grads) != len(inputs):
+            count = len(inputs)
+            if len(input_grads) != count:
                 raise RuntimeError(
                     f"{_method(node, on_arrays)} returned {len(input_grads)} gradients for "
-                    f"{len(inputs)} inputs; return one per input (None where there is none)")
+                    f"{count} inputs; return one per input (None where there is none)")
 
         for tensor, grad in leaf_grads.items():
             if tensor._hooks:
