@@ -72,9 +72,9 @@ _CONSTANTS: dict = {}
 
 
 def readonly_constant(key: Hashable, make: Callable[..., Any], *args: Any) -> Any:
-    """The array (or tuple of arrays) ``make(*args)`` returns, made once per ``key`` and
-    read-only, for small constants a hot path needs every call (a gradient seed of 1, row
-    offsets, a vector of ones). The cache forgets everything past 256 entries: shapes seen come
+    """The array (or tuple of arrays and NumPy scalars) ``make(*args)`` returns, made once per
+    ``key`` and read-only, for small constants a hot path needs every call (a gradient seed of
+    1, row numbers, a vector of ones). The cache forgets everything past 256 entries: shapes seen come
     and go."""
     value = _CONSTANTS.get(key)
     if value is None:
@@ -82,6 +82,7 @@ def readonly_constant(key: Hashable, make: Callable[..., Any], *args: Any) -> An
             _CONSTANTS.clear()
         value = make(*args)
         for array in (value if isinstance(value, tuple) else (value,)):
-            array.flags.writeable = False
+            if array.flags.writeable:   # (a NumPy scalar never is: it is immutable)
+                array.flags.writeable = False
         _CONSTANTS[key] = value
     return value

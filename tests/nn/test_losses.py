@@ -293,15 +293,39 @@ def test_cross_entropy_fast_path_matches_general_path(monkeypatch, dtype, reduct
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.dtype(">i4")])
-def test_cross_entropy_range_check_for_each_integer_dtype(dtype):
-    z = tg.randn(3, 4)
-    for bad in (-1, 4, -128 if np.dtype(dtype).itemsize == 1 else -2**20):
-        with pytest.raises(IndexError, match=f"target class {bad} is out of range for 4"):
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("classes", [4, 40])
+def test_cross_entropy_range_check_for_each_integer_dtype(dtype, requires_grad, classes):
+    """Logits that need a gradient take the training step's path, which checks the targets
+    while placing them (one route for few classes, one for many); the others check first."""
+    z = tg.randn(3, classes, requires_grad=requires_grad)
+    for bad in (-1, classes, -128 if np.dtype(dtype).itemsize == 1 else -2**20):
+        with pytest.raises(IndexError,
+                           match=f"target class {bad} is out of range for {classes}"):
             F.cross_entropy(z, np.array([0, bad, 1], dtype=dtype))
-    with pytest.raises(IndexError, match="target class 4 is out of range"):
-        F.cross_entropy(z, np.array([0, 4, 1], dtype=np.uint16))
-    ok = F.cross_entropy(z, np.array([3, 0, 1], dtype=dtype))
-    assert np.isfinite(ok.data)
+    for unsigned, bad in ((np.uint16, classes), (np.uint64, 2**64 - 1), (np.uint64, 2**63)):
+        with pytest.raises(IndexError, match=f"target class {bad} is out of range"):
+            F.cross_entropy(z, np.array([0, bad, 1], dtype=unsigned))
+    y = np.array([classes - 1, 0, 1], dtype=dtype)
+    ok = F.cross_entropy(z, y)
+    np.testing.assert_allclose(ok.data, cross_entropy_np(z.data, y.astype(np.int64)), rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (4, 1), (1, 1), (1, 40), (3, 40)])
+def test_cross_entropy_leaves_its_logits_unchanged(shape):
+    """The loss works on a copy of the logits: with one row or one class, a transpose is
+    already contiguous, and a copy made only when needed would be the logits themselves."""
+    rng = np.random.default_rng(0)
+    z_np = rng.standard_normal(shape).astype(np.float32)
+    z = tg.Tensor(z_np.copy(), requires_grad=True)
+    y = rng.integers(0, shape[1], shape[0])
+    loss = F.cross_entropy(z, y)
+    loss.backward()
+    np.testing.assert_array_equal(z.data, z_np)
+    np.testing.assert_allclose(loss.data, cross_entropy_np(z_np, y), rtol=1e-5, atol=1e-7)
+    expected = np.exp(log_softmax_np(z_np.astype(np.float64), 1))
+    expected[np.arange(shape[0]), y] -= 1
+    np.testing.assert_allclose(z.grad.data, expected / shape[0], rtol=1e-4, atol=1e-7)
 
 
 def test_cross_entropy_ignore_index_among_classes_still_ignores():
@@ -315,6 +339,19 @@ def test_cross_entropy_ignore_index_among_classes_still_ignores():
 def test_cross_entropy_all_ignored_gives_nan_like_pytorch():
     out = F.cross_entropy(tg.randn(2, 3), np.array([-100, -100]))
     assert np.isnan(out.data)
+
+
+@pytest.mark.parametrize("classes", [3, 40])
+def test_cross_entropy_ignores_the_default_ignore_index_on_the_training_path(classes):
+    """-100 is not a class: the training step's path hands such targets to the general one."""
+    rng = np.random.default_rng(1)
+    z_np = rng.standard_normal((3, classes)).astype(np.float32)
+    z = tg.Tensor(z_np, requires_grad=True)
+    loss = F.cross_entropy(z, np.array([1, -100, 2]))
+    loss.backward()
+    logp = log_softmax_np(z_np.astype(np.float64), 1)
+    np.testing.assert_allclose(loss.data, -(logp[0, 1] + logp[2, 2]) / 2, rtol=1e-5)
+    assert not z.grad.data[1].any()
 
 
 def test_cross_entropy_of_an_empty_batch():
