@@ -69,10 +69,11 @@ class NumpyMLP:
         self.out = [np.empty((batch, w.shape[0]), F32) for w in self.W]
         self.mask = [np.empty((batch, w.shape[0]), np.bool_) for w in self.W[:-1]]
         self.d = [np.empty((batch, w.shape[1]), F32) for w in self.W[1:]]
-        classes = self.W[-1].shape[0]
-        self.row_starts = np.arange(0, batch * classes, classes)
-        self.ones_c = np.ones(classes, F32)
-        self.rowmax = np.empty((batch, 1), F32)
+        self.rows = np.arange(batch)
+        # Scalars made once: a NumPy scalar built in the loop costs a call each time.
+        self.lr, self.inv_batch = F32(LR_SGD), F32(1.0 / batch)
+        self.beta1, self.beta2, self.eps = F32(BETA1), F32(BETA2), F32(EPS)
+        self.one_minus_beta1, self.one_minus_beta2 = F32(1 - BETA1), F32(1 - BETA2)
         self.optimizer = optimizer
         if optimizer == "adam":
             params = self.W + self.b
@@ -93,27 +94,28 @@ class NumpyMLP:
                 np.greater(out[i], 0, out=mask[i])
                 out[i] *= mask[i]              # ReLU in place: the output is the activation
             a = out[i]
-        z = out[-1]
-        # Fused softmax cross-entropy: loss = mean(logsumexp(z) - z_y), grad = (p - onehot) / N.
-        # Along a short class axis NumPy's row reductions loop per row; a transposed copy's
-        # column max and a matrix-vector product are faster, and flat indices pick faster than
-        # (row, column) pairs (the framework uses the same three tricks).
-        self.rowmax[:, 0] = np.ascontiguousarray(z.T).max(axis=0)
-        z -= self.rowmax
-        flat = z.reshape(-1)
-        at = self.row_starts + y
+        # Fused softmax cross-entropy: loss = mean(logsumexp(z) - z_y), grad = (p - onehot) / N,
+        # on a transposed copy (classes, batch): along a short class axis NumPy's reductions
+        # loop per row, along the first axis they run vectorised across the rows. Flat indices
+        # pick faster than (class, row) pairs, and the ufuncs' own reduce skips the Python
+        # wrappers of ndarray.sum/max (the framework uses the same tricks).
+        batch = len(y)
+        zt = np.ascontiguousarray(out[-1].T)
+        zt -= np.maximum.reduce(zt, axis=0)
+        flat = zt.reshape(-1)
+        at = y * batch + self.rows
         picked = flat[at]
-        np.exp(z, out=z)
-        total = (z @ self.ones_c)[:, None]
-        loss = float(np.log(total).sum() - picked.sum()) / len(y)
-        z /= total
+        np.exp(zt, out=zt)
+        total = np.add.reduce(zt, axis=0)
+        loss = float(np.add.reduce(np.log(total)) - np.add.reduce(picked)) / batch
+        zt /= total
         flat[at] -= 1.0
-        z *= F32(1.0 / len(y))
-        g = z
+        zt *= self.inv_batch
+        g = zt.T
         for i in range(n - 1, -1, -1):
             below = x if i == 0 else out[i - 1]
             np.matmul(g.T, below, out=self.gW[i])
-            np.sum(g, axis=0, out=self.gb[i])
+            np.add.reduce(g, axis=0, out=self.gb[i])
             if i > 0:
                 np.matmul(g, W[i], out=d[i - 1])
                 d[i - 1] *= mask[i - 1]
@@ -124,24 +126,27 @@ class NumpyMLP:
     def _update(self) -> None:
         params, grads = self.W + self.b, self.gW + self.gb
         if self.optimizer == "sgd":
+            lr = self.lr
             for p, g in zip(params, grads):
-                g *= F32(LR_SGD)
+                g *= lr
                 p -= g
             return
         self.t += 1
         step_size = F32(LR_ADAM / (1 - BETA1 ** self.t))
         root_bc2 = F32(np.sqrt(1 - BETA2 ** self.t))
+        beta1, beta2, eps = self.beta1, self.beta2, self.eps
+        one_minus_beta1, one_minus_beta2 = self.one_minus_beta1, self.one_minus_beta2
         for p, g, m, v, s1, s2 in zip(params, grads, self.m, self.v, self.s1, self.s2):
-            m *= F32(BETA1)
-            np.multiply(g, F32(1 - BETA1), out=s1)
+            m *= beta1
+            np.multiply(g, one_minus_beta1, out=s1)
             m += s1
-            v *= F32(BETA2)
+            v *= beta2
             np.multiply(g, g, out=s1)
-            s1 *= F32(1 - BETA2)
+            s1 *= one_minus_beta2
             v += s1
             np.sqrt(v, out=s2)
             s2 /= root_bc2
-            s2 += F32(EPS)
+            s2 += eps
             np.divide(m, s2, out=s2)
             s2 *= step_size
             p -= s2
