@@ -174,12 +174,14 @@ def _linear_operands():
         "weight": layer.weight, "bias": layer.bias, "frozen": frozen,
         "frozen bias": tg.Tensor(np.ones(2, np.float32)),
         "computed weight": layer.weight * 1.0,       # a weight with a node of its own
+        "computed bias": layer.bias * 1.0 * 1.0 * 1.0,   # deeper than "deep" is
     }
 
 
 @pytest.mark.parametrize("x_name", ["leaf", "deep", "plain"])
 @pytest.mark.parametrize("w_name,b_name", [("weight", "bias"), ("frozen", "frozen bias"),
-                                           ("frozen", "bias"), ("computed weight", "bias")])
+                                           ("frozen", "bias"), ("computed weight", "bias"),
+                                           ("weight", "computed bias")])
 def test_linear_records_what_apply_records(x_name, w_name, b_name):
     o = _linear_operands()
     x, w, b = o[x_name], o[w_name], o[b_name]

@@ -164,3 +164,13 @@ def test_every_builtin_function_is_reached_by_the_property_tests():
             reached |= _node_types([g for g in grads if g is not None])
     missing = {cls.__name__ for cls in _builtin_functions()} - {cls.__name__ for cls in reached}
     assert not missing, f"built-in Functions no property test reaches: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.float16, np.float32, np.dtype(">f4")])
+def test_relu_keeps_its_input_dtype(dtype):
+    """np.maximum(a, 0) turns a bool array into int64 and a non-native byte order into the
+    native one; relu returns its input's dtype, as PyTorch does."""
+    a = np.array([1, 0, -1, 2]).astype(dtype)
+    out = tg.relu(tg.Tensor(a))
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out.data, np.maximum(a, 0).astype(dtype))

@@ -83,6 +83,9 @@ def run_backward(
 
     st = state
     check_finite = st.anomaly_enabled
+    # Every array gradient is fitted (checked, converted) when anomaly mode checks its values,
+    # or when the sweep is recorded and gradients must be Tensors.
+    fit_arrays = check_finite or not on_arrays
     if create_graph:
         # The recorded sweep records its ops, whatever the mode outside. Both flags are
         # written directly (state.set costs several times more): plain_recording must stay
@@ -122,8 +125,7 @@ def run_backward(
                 kind = type(g)
                 if kind is ndarray:
                     data = x.data
-                    if (check_finite or g.shape != data.shape or g.dtype is not data.dtype
-                            or not on_arrays):
+                    if fit_arrays or g.shape != data.shape or g.dtype is not data.dtype:
                         g = _fit_to_input(node, x, g, on_arrays)
                 elif kind is not type(seen[i]) or check_finite:
                     data = x.data

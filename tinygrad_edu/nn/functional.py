@@ -119,10 +119,11 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
         data = LinearFunction.forward(ctx, xa, wa, ba)
         if True not in needs:
             return Tensor._from_op(data)
-        node_x, node_w, node_b = x.grad_fn, weight.grad_fn, bias.grad_fn
-        generation = max(0 if node_x is None else node_x.generation,
-                         0 if node_w is None else node_w.generation,
-                         0 if node_b is None else node_b.generation)
+        node = x.grad_fn
+        generation = 0 if node is None else node.generation
+        if weight.grad_fn is not None or bias.grad_fn is not None:   # parameters made by ops
+            generation = max(generation, *(t.grad_fn.generation for t in (weight, bias)
+                                           if t.grad_fn is not None))
         return attach_node(ctx, data, (x, weight, bias), (xa, wa, ba), NO_OPTIONS,
                            generation + 1)
     return LinearFunction.apply(x, weight, bias)

@@ -289,7 +289,10 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a):
-        return np.maximum(a, 0).astype(a.dtype, copy=False)
+        out = np.maximum(a, 0)
+        # Only a bool array (it becomes int64) or one of non-native byte order changes dtype:
+        # the test costs less than a no-op astype.
+        return out if out.dtype is a.dtype else out.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
