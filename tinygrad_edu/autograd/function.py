@@ -176,38 +176,35 @@ class Function:
         return out
 
     @classmethod
-    def apply_one(cls, x: Any, *constants: Any, **options: Any) -> "Tensor":
-        """``apply(x, *constants, **options)`` unrolled for ops whose only operand that can
-        need a gradient is ``x``, a Tensor: the hot path of the unary ops (relu, exp, tanh...)
-        and of a fused loss given its targets. ``constants`` reach forward as they are. A
-        GradientTape recording or a forward error goes through ``apply``."""
+    def apply_one(cls, x: Any) -> "Tensor":
+        """``apply(x)`` unrolled for ops of a single operand: the hot path of the unary ops
+        (relu, exp, tanh...). A GradientTape recording or a forward error goes through
+        ``apply``."""
         if not isinstance(x, Tensor):
-            return cls.apply(as_tensor(x), *constants, **options)
+            return cls.apply(as_tensor(x))
         st = state
         plain = st.plain_recording
         if plain:
             need = x._requires_grad
         elif st.recording_tapes:
-            return cls.apply(x, *constants, **options)
+            return cls.apply(x)
         else:
             need = x._requires_grad and st.grad_enabled
         array = x.data
         ctx = cls()
         ctx._saved = None
-        ctx.needs_input_grad = (_ONE_NEEDS[need] if not constants
-                                else (need,) + (False,) * len(constants))
+        ctx.needs_input_grad = _ONE_NEEDS[need]
         try:
-            data = cls.forward(ctx, array, *constants, **options)
+            data = cls.forward(ctx, array)
         except ValueError:
             # forward has no side effects: let apply explain the error
-            return cls.apply(x, *constants, **options)
+            return cls.apply(x)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         if not need or data.dtype.kind not in "fc":
             return Tensor._from_op(data)
         node = x.grad_fn
-        out = attach_node(ctx, data, (x, *constants), (array, *constants),
-                          options if options else NO_OPTIONS,
+        out = attach_node(ctx, data, (x,), (array,), NO_OPTIONS,
                           1 if node is None else node.generation + 1)
         if not plain and st.anomaly_enabled:
             ctx.creation_trace = "".join(traceback.format_stack()[:-2])

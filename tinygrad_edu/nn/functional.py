@@ -99,33 +99,36 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """x @ weight.T + bias, for x of shape (..., in_features) and weight (out, in)."""
     if not isinstance(x, Tensor):
         x = as_tensor(x)
-    # One combined test on the arrays' own attributes: it runs for every layer of every step.
     xa = x.data
+    if isinstance(weight, Tensor) and isinstance(bias, Tensor) and state.plain_recording:
+        # Every layer of every training step: the checks in one test on the arrays' own
+        # attributes (the general path below finds what failed), then apply's bookkeeping and
+        # LinearFunction.forward done here. In the step, where the matrix products have pushed
+        # the interpreter out of the caches, apply's general loop over the inputs costs 2-3%.
+        wa, ba = weight.data, bias.data
+        w_shape = wa.shape
+        if (len(w_shape) == 2 and xa.shape[-1:] == w_shape[1:] and xa.dtype == wa.dtype
+                and ba.shape == w_shape[:1]):
+            ctx = LinearFunction()
+            ctx._saved = None
+            needs = ctx.needs_input_grad = (x._requires_grad, weight._requires_grad,
+                                            bias._requires_grad)
+            data = xa @ wa.T
+            data += ba   # ``data`` is new: adding in place saves an array
+            if True not in needs:
+                return Tensor._from_op(data)
+            node = x.grad_fn
+            generation = 0 if node is None else node.generation
+            if weight.grad_fn is not None or bias.grad_fn is not None:   # made by ops
+                generation = max(generation, *(t.grad_fn.generation for t in (weight, bias)
+                                               if t.grad_fn is not None))
+            return attach_node(ctx, data, (x, weight, bias), (xa, wa, ba), NO_OPTIONS,
+                               generation + 1)
     wa = weight.data if isinstance(weight, Tensor) else weight
     w_shape = wa.shape
     if (len(w_shape) != 2 or xa.shape[-1:] != w_shape[1:] or xa.dtype != wa.dtype
-            or (bias is not None and (bias.data.shape if isinstance(bias, Tensor)
-                                      else np.shape(bias)) != w_shape[:1])):
+            or (bias is not None and _data(bias).shape != w_shape[:1])):
         _linear_error(xa, wa, bias)
-    if isinstance(weight, Tensor) and isinstance(bias, Tensor) and state.plain_recording:
-        # Every layer of every training step: apply's bookkeeping done here, for three Tensors
-        # already checked. In the step, where the matrix products have pushed the interpreter
-        # out of the caches, apply's general loop over the inputs costs 2-3% of the step.
-        ctx = LinearFunction()
-        ctx._saved = None
-        needs = ctx.needs_input_grad = (x._requires_grad, weight._requires_grad,
-                                        bias._requires_grad)
-        ba = bias.data
-        data = LinearFunction.forward(ctx, xa, wa, ba)
-        if True not in needs:
-            return Tensor._from_op(data)
-        node = x.grad_fn
-        generation = 0 if node is None else node.generation
-        if weight.grad_fn is not None or bias.grad_fn is not None:   # parameters made by ops
-            generation = max(generation, *(t.grad_fn.generation for t in (weight, bias)
-                                           if t.grad_fn is not None))
-        return attach_node(ctx, data, (x, weight, bias), (xa, wa, ba), NO_OPTIONS,
-                           generation + 1)
     return LinearFunction.apply(x, weight, bias)
 
 

@@ -478,7 +478,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
                                    _PLAIN_OPTIONS[reduction],
                                    1 if node is None else node.generation + 1)
         elif _classes_in_range(t, input.data.shape[1]):
-            return CrossEntropy.apply_one(input, t, None, **_PLAIN_OPTIONS[reduction])
+            return CrossEntropy.apply(input, t, None, **_PLAIN_OPTIONS[reduction])
     op = "cross_entropy"
     _check_reduction(reduction, op)
     if not 0.0 <= label_smoothing <= 1.0:
