@@ -56,6 +56,43 @@ def test_a_node_of_many_inputs_gives_each_its_gradient(count):
     assert [leaf.grad.item() for leaf in leaves] == list(range(count))
 
 
+class _FailsInBackward(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise ValueError("this op's backward fails")
+
+
+def test_an_error_in_the_sweep_leaves_every_grad_as_it_was():
+    """A parameter next to the loss gets its .grad as soon as its gradient arrives; when a
+    node further down fails, that .grad is taken back, as the others never changed."""
+    near = tg.Tensor([1.0, 2.0], requires_grad=True)
+    far = tg.Tensor([3.0, 4.0], requires_grad=True)
+    kept = tg.Tensor([5.0, 6.0], requires_grad=True)
+    kept.grad = tg.Tensor([1.0, 1.0])
+    loss = (_FailsInBackward.apply(far * 2.0) * near + kept).sum()
+    with pytest.raises(ValueError, match="backward fails"):
+        loss.backward()
+    assert near.grad is None and far.grad is None
+    np.testing.assert_array_equal(kept.grad.data, [1.0, 1.0])
+
+
+def test_a_leaf_reached_twice_gets_the_sum_and_arrays_are_never_shared():
+    """Add hands one gradient array to both its inputs: the leaf that takes it as its .grad
+    first owns it, the other gets a copy, and a second gradient of a leaf adds to its own."""
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    v = tg.Tensor([3.0, 4.0], requires_grad=True)
+    ((w + v) * 1.0 + w * 3.0).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [4.0, 4.0])
+    np.testing.assert_array_equal(v.grad.data, [1.0, 1.0])
+    assert not np.shares_memory(w.grad.data, v.grad.data)
+    v.grad.data += 10.0          # one .grad changed in place leaves the other alone
+    np.testing.assert_array_equal(w.grad.data, [4.0, 4.0])
+
+
 def test_gradients_accumulate_across_backward_calls_and_zero_resets():
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
