@@ -65,12 +65,6 @@ def run_backward(
     #                         on each other, so any order among them is right
     # Arrays already given out (the caller's root gradients, earlier .grad's): never give twice.
     handed_out: set = set()
-    # A leaf's first gradient becomes its .grad as soon as it arrives, unless the leaf has
-    # hooks (they see the total) or already has a .grad, or the sweep returns gradients instead
-    # (sources), records itself, or keeps the saved arrays (a node visited later may yet hand
-    # out one as a gradient, which must not then be a .grad too). An error undoes these.
-    direct = on_arrays and not capture and not retain_graph
-    assigned: list = []
     if root_grads is None:
         # (One root, the usual loss, without a list comprehension: a function call of its own
         # before Python 3.12.)
@@ -143,24 +137,6 @@ def run_backward(
                 # Deliver: into a leaf's total, or to the node that produced x.
                 producer = x.grad_fn
                 if producer is None or (recorded is not None and id(producer) not in recorded):
-                    if direct and x.grad is None and x._requires_grad and not x._hooks:
-                        # The usual gradient of a parameter (_accumulate and _owned, inlined):
-                        # an array the sweep made, given to no one else, is the .grad as it is.
-                        if type(g) is not ndarray:
-                            g = _asarray(g)    # a NumPy scalar: always a new 0-d array
-                        elif (g.base is not None or id(g) in handed_out
-                              or not g.flags.writeable):
-                            g = g.copy()
-                        handed_out.add(id(g))
-                        fresh = object.__new__(Tensor)
-                        fresh.data = g
-                        fresh.grad = fresh.grad_fn = None
-                        fresh._requires_grad = False
-                        x.grad = fresh
-                        assigned.append(x)
-                        continue
-                    # Otherwise its total, for the end (a second gradient of a leaf handled
-                    # above adds to the .grad there: the array is the sweep's own by then).
                     summed = leaf_grads.get(x)
                     leaf_grads[x] = g if summed is None else summed + g
                     continue
@@ -227,12 +203,25 @@ def run_backward(
                 slot = source_slot.get(id(tensor))
                 if slot is not None:
                     captured[slot] = grad
-            elif tensor._requires_grad:
+            elif not tensor._requires_grad:
+                continue
+            elif tensor.grad is None and on_arrays:
+                # The usual first gradient of a parameter (_accumulate and _owned, inlined): an
+                # array the sweep made, given to no one else, becomes its .grad as it is.
+                if type(grad) is not ndarray:
+                    grad = _asarray(grad)    # a NumPy scalar: always a new 0-d array
+                else:
+                    if (grad.base is not None or id(grad) in handed_out
+                            or not grad.flags.writeable):
+                        grad = grad.copy()
+                    handed_out.add(id(grad))
+                fresh = object.__new__(Tensor)
+                fresh.data = grad
+                fresh.grad = fresh.grad_fn = None
+                fresh._requires_grad = False
+                tensor.grad = fresh
+            else:
                 _accumulate(tensor, grad, create_graph, handed_out)
-    except BaseException:
-        for tensor in assigned:   # an error leaves every .grad as it was before the sweep
-            tensor.grad = None
-        raise
     finally:
         if create_graph:
             st.grad_enabled, st.plain_recording = before, before_plain
