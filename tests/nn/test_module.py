@@ -245,6 +245,28 @@ def test_forward_hooks():
     assert not layer(tg.ones(1, 2)).data.any()
 
 
+def test_sequential_runs_hooks_and_a_redefined_call_of_its_modules():
+    """Sequential skips Module.__call__ when it would only call forward; hooks and a
+    subclass's own __call__ must still run."""
+    class Doubling(nn.Module):
+        def forward(self, x):
+            return x * 2.0
+
+    class LoudCall(Doubling):
+        calls = 0
+
+        def __call__(self, x):
+            LoudCall.calls += 1
+            return super().__call__(x)
+
+    hooked, loud = Doubling(), LoudCall()
+    seen = []
+    hooked.register_forward_hook(lambda m, inputs, out: seen.append(out.data.tolist()))
+    out = nn.Sequential(Doubling(), hooked, loud)(tg.ones(2))
+    assert out.data.tolist() == [8.0, 8.0]
+    assert seen == [[4.0, 4.0]] and LoudCall.calls == 1
+
+
 def test_call_passes_keyword_arguments_with_and_without_hooks():
     class Scale(nn.Module):
         def forward(self, x, factor=1.0):

@@ -46,13 +46,15 @@ class Module:
     training: bool
 
     def __init__(self) -> None:
-        # object.__setattr__ skips our own __setattr__, which needs these dicts to exist.
+        # object.__setattr__ skips our own __setattr__, which needs these dicts to exist. Plain
+        # dicts (ordered, as every dict is): iterating an OrderedDict's values looks each one up
+        # again, and Sequential does that for every step.
         object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent", set())
-        object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_hooks", {})
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
