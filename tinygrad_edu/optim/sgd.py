@@ -77,14 +77,15 @@ class SGD(Optimizer):
             if grad is None:
                 continue
             data, grad = p.data, grad.data
+            dtype = data.dtype
             state = state_of.get(p)
-            if state is None or grad.dtype is not data.dtype:
+            if state is None or grad.dtype is not dtype:
                 self._update_param(p, grad, group, hypers)   # casts, makes the state
                 continue
-            hyper = hypers[data.dtype]
+            hyper = hypers[dtype]
             if hyper.plain and data.size <= _PLAIN_MAX:
                 # theta <- theta - lr * g, the product in scratch memory (see sub_scaled_)
-                subtract(data, multiply(grad, hyper.lr, scratch[data.dtype, data.shape]), data)
+                subtract(data, multiply(grad, hyper.lr, scratch[dtype, data.shape]), data)
             else:
                 update(data, grad, state, hyper)
 
