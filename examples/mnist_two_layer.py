@@ -5,7 +5,7 @@ learning rate 0.1, 17 epochs (the book's 10,000 iterations). The hidden activati
 by default, not the book's sigmoid: with this fixed budget the sigmoid net learns slowly (its
 derivative is at most 1/4, so every gradient through it shrinks) and ends near 95% test
 accuracy, as the book's own curves do, while ReLU passes gradients through unchanged where
-active and reaches 97% in 13 epochs. ``--activation sigmoid`` gives the book's net.
+active and reaches 97% in 14 epochs. ``--activation sigmoid`` gives the book's net.
 
 Written in PyTorch style with tinygrad_edu.nn: the model is a Module, the loss F.cross_entropy,
 the update optim.SGD, and each step is forward, loss, zero_grad, backward, step. After each
