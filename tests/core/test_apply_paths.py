@@ -238,3 +238,10 @@ def test_a_function_subclass_with_a_constructor_is_refused_when_defined(method):
     namespace = {method: constructor, "forward": staticmethod(lambda ctx, a: a)}
     with pytest.raises(TypeError, match=f"Scaled: a Function subclass must not define {method}"):
         type("Scaled", (Function,), namespace)
+
+
+def test_cross_entropy_function_applied_directly_rejects_a_target_out_of_range():
+    z = tg.Tensor(np.zeros((2, 3), np.float32), requires_grad=True)
+    with pytest.raises(IndexError, match=r"class in \[0, 3\)"):
+        CrossEntropy.apply(z, np.array([0, 3]), None, index_targets=True, ignore_index=None,
+                           label_smoothing=0.0, reduction="mean")

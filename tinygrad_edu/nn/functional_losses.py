@@ -188,8 +188,11 @@ class CrossEntropy(Function):
         dtype = z.dtype
         if (index_targets and weight is None and ignore_index is None and not label_smoothing
                 and reduction != "none"):
-            # (Never None here: every caller has checked that the targets lie in [0, C).)
-            return _plain_cross_entropy(ctx, z, target, reduction == "mean")
+            loss = _plain_cross_entropy(ctx, z, target, reduction == "mean")
+            if loss is None:   # F.cross_entropy checks the targets first; a direct apply not
+                raise IndexError(f"cross_entropy: every target must be a class in [0, "
+                                 f"{classes}); F.cross_entropy says which one is not")
+            return loss
         shifted = z - _row_max(z)
         probs = np.exp(shifted)
         total = _row_sum(probs)
