@@ -96,8 +96,14 @@ def test_functional_linear_names_the_argument_that_does_not_fit():
         F.linear(tg.Tensor(1.0), weight, bias)           # a 0-d input has no feature axis
     with pytest.raises(ValueError, match=r"bias must have shape \(3,\), got \(1,\)"):
         F.linear(x, weight, tg.zeros(1))                  # would broadcast silently
+    with pytest.raises(ValueError, match=r"bias must have shape \(3,\), got \(4, 3\)"):
+        F.linear(x, weight, tg.zeros(4, 3))               # would be added in place silently
+    with pytest.raises(ValueError, match=r"input of shape \(2, 4, 6\) does not fit"):
+        F.linear(tg.zeros(2, 4, 6), weight, bias)
     with pytest.raises(TypeError, match="float64 differs from weight dtype float32"):
         F.linear(x.double(), weight, bias)
+    with pytest.raises(TypeError, match="float64 differs from weight dtype float32"):
+        F.linear(x.double(), weight)                      # no bias: still the dtype named
     out = F.linear(x, weight.data, bias.data)             # arrays are accepted as constants
     assert out.shape == (4, 3) and out.grad_fn is None
 

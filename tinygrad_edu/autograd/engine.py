@@ -177,10 +177,10 @@ def run_backward(
                 raise RuntimeError(f"{node.name}: {FREED_GRAPH_MESSAGE}")
             if not on_arrays:
                 input_grads = node.backward(node, grad)
-            elif node.backward_arrays is not None:
-                input_grads = node.backward_arrays(node, grad)
             else:
-                input_grads = _backward_through_tensors(node, grad)
+                backward_arrays = node.backward_arrays   # read once: a lookup on the class
+                input_grads = (backward_arrays(node, grad) if backward_arrays is not None
+                               else _backward_through_tensors(node, grad))
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if retain_graph and node._saved:

@@ -105,16 +105,20 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
         # attributes (the general path below finds what failed), then apply's bookkeeping and
         # LinearFunction.forward done here. In the step, where the matrix products have pushed
         # the interpreter out of the caches, apply's general loop over the inputs costs 2-3%.
+        # in_features is left to the matrix product, which refuses a mismatch (and a 0-d x).
         wa, ba = weight.data, bias.data
-        w_shape = wa.shape
-        if (len(w_shape) == 2 and xa.shape[-1:] == w_shape[1:] and xa.dtype == wa.dtype
-                and ba.shape == w_shape[:1]):
+        if (wa.ndim == 2 and (xa.dtype is wa.dtype or xa.dtype == wa.dtype)
+                and ba.shape == wa.shape[:1]):
+            try:
+                data = xa @ wa.T
+            except ValueError:
+                _linear_error(xa, wa, bias)
+                raise
+            data += ba   # ``data`` is new: adding in place saves an array
             ctx = LinearFunction()
             ctx._saved = None
             needs = ctx.needs_input_grad = (x._requires_grad, weight._requires_grad,
                                             bias._requires_grad)
-            data = xa @ wa.T
-            data += ba   # ``data`` is new: adding in place saves an array
             if True not in needs:
                 return Tensor._from_op(data)
             node = x.grad_fn
@@ -133,7 +137,8 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
 
 
 def _linear_error(xa: np.ndarray, wa: np.ndarray, bias: Any) -> None:
-    """Raise the error that says which of ``linear``'s arguments does not fit."""
+    """Raise the error that says which of ``linear``'s arguments does not fit (if none of the
+    checks here fails, return: the caller then re-raises what NumPy said)."""
     w_shape, x_shape = wa.shape, xa.shape
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
@@ -142,11 +147,12 @@ def _linear_error(xa: np.ndarray, wa: np.ndarray, bias: Any) -> None:
         raise ValueError(f"linear: input of shape {x_shape} does not fit weight of shape "
                          f"{w_shape}: the input's last axis must be in_features = "
                          f"{w_shape[1]}")
-    b_shape = _data(bias).shape
-    if b_shape != (w_shape[0],):
-        raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {b_shape}")
-    raise TypeError(f"linear: input dtype {xa.dtype} differs from weight dtype {wa.dtype}; "
-                    "convert one (x.float(), or model.double())")
+    if bias is not None and _data(bias).shape != (w_shape[0],):
+        raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got "
+                         f"{_data(bias).shape}")
+    if xa.dtype != wa.dtype:
+        raise TypeError(f"linear: input dtype {xa.dtype} differs from weight dtype {wa.dtype}; "
+                        "convert one (x.float(), or model.double())")
 
 
 def _data(x: Any) -> np.ndarray:
