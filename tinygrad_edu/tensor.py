@@ -131,8 +131,12 @@ class Tensor:
         """
         if (gradient is None and not create_graph and self.grad_fn is not None
                 and self.data.size == 1):
-            # The usual ``loss.backward()``: the implied gradient 1, without the general checks.
-            _run_backward([self], None, retain_graph=retain_graph, create_graph=False)
+            # The usual ``loss.backward()``: the implied gradient 1, without the general checks
+            # (and, unless anomaly detection wants every gradient checked, the plain sweep).
+            if _state.anomaly_enabled:
+                _run_backward([self], None, retain_graph=retain_graph, create_graph=False)
+            else:
+                _run_plain_backward(self, retain_graph)
             return
         _autograd.backward([self], None if gradient is None else [gradient],
                            retain_graph=retain_graph or create_graph, create_graph=create_graph)
@@ -549,6 +553,7 @@ def full_like(x: Any, fill_value: float, dtype: DTypeLike = None,
 # Tensor, the engine and the ops refer to each other; they are imported once Tensor exists.
 from . import autograd as _autograd  # noqa: E402
 from .autograd.engine import run_backward as _run_backward  # noqa: E402
+from .autograd.engine import run_plain_backward as _run_plain_backward  # noqa: E402
 from .autograd.grad_mode import state as _state  # noqa: E402
 from .autograd.function import NO_OPTIONS  # noqa: E402
 from . import ops as _ops  # noqa: E402

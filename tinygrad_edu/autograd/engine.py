@@ -15,6 +15,10 @@ The sweep runs in one of two modes:
 * **recorded** (``create_graph=True``): gradients are Tensors, every node's ``backward`` runs
   with recording on, and the backward pass becomes a graph of its own (higher derivatives).
 
+``loss.backward()`` -- one single-element root, the implied gradient 1, anomaly detection off:
+what every training step runs -- takes ``run_plain_backward``, the sweep on arrays written out
+without the options only other calls use. Read it first: it is the whole algorithm.
+
 Broadcasting is undone here, once for all ops: a gradient whose shape is a broadcast of its
 input's shape is summed back to that shape. Any other mismatch is a bug in that op's backward and
 is reported with the op's name.
@@ -23,6 +27,7 @@ is reported with the op's name.
 from __future__ import annotations
 
 from heapq import heappop, heappush, heappushpop
+from itertools import count as counter
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -61,8 +66,12 @@ def run_backward(
         captured: list = [None] * len(sources)
     leaf_grads: dict = {}   # leaf -> summed grad (Tensors hash by identity)
     node_grads: dict = {}   # node -> summed grad of its output
-    heap: list = []         # (-generation, id(node), node): same-generation nodes never depend
-    #                         on each other, so any order among them is right
+    heap: list = []         # (-generation, n, node) for the n-th node found: same-generation
+    #                         nodes never depend on each other, so any order among them is
+    #                         right, and the order found repeats from run to run (by address,
+    #                         the order of summing a shared input's gradients, and so their last
+    #                         bits, would not)
+    found = counter()
     # Arrays already given out (the caller's root gradients, earlier .grad's): never give twice.
     handed_out: set = set()
     if root_grads is None:
@@ -147,10 +156,10 @@ def run_backward(
                     if following is None:
                         following = producer
                     elif producer.generation > following.generation:
-                        heappush(heap, (-following.generation, id(following), following))
+                        heappush(heap, (-following.generation, next(found), following))
                         following = producer
                     else:
-                        heappush(heap, (-producer.generation, id(producer), producer))
+                        heappush(heap, (-producer.generation, next(found), producer))
                 else:
                     node_grads[producer] = summed + g
             if node is not None:
@@ -159,7 +168,7 @@ def run_backward(
                     node._saved = _RELEASED
             if following is not None:
                 if heap and heap[0][0] < -following.generation:   # a later node waits
-                    node = heappushpop(heap, (-following.generation, id(following), following))[2]
+                    node = heappushpop(heap, (-following.generation, next(found), following))[2]
                 else:
                     node = following
             elif heap:
@@ -235,6 +244,121 @@ def run_backward(
             captured = [None if g is None else _owned(g, handed_out) for g in captured]
         return captured
     return None
+
+
+def run_plain_backward(root: "Tensor", retain_graph: bool) -> None:
+    """``loss.backward()``: the sweep on arrays from one single-element root with a grad_fn,
+    starting from 1, with anomaly detection off -- what every training step runs.
+
+    It is ``run_backward`` without the options this case never uses (several roots, given
+    root gradients, ``sources``, a tape's ``recorded`` nodes, recording, checking values),
+    each of which costs a test on every node or gradient; together they cost 1-2% of a
+    784-50-10 training step (``benchmarks/compare_checkouts.py``). The root's gradient is its own 1, so no fitting either: the
+    sweep starts at the root's node. Everything else is as there: the same checks of every
+    gradient against its input, hooks, ``retain_graph``, the same ``.grad`` rules; a test
+    compares the two sweeps on random graphs.
+    """
+    node = root.grad_fn
+    grad = _implied_one(root.data, True)
+    leaf_grads: dict = {}   # as in run_backward
+    node_grads: dict = {}
+    heap: list = []
+    found = counter()
+    handed_out: set = set()
+    node._output = root
+    try:
+        while True:
+            if node.output_watched:
+                grad = _visit_watched_output(node._output, grad, False, True, handed_out)
+            if node._saved is _RELEASED:
+                raise RuntimeError(f"{node.name}: {FREED_GRAPH_MESSAGE}")
+            backward_arrays = node.backward_arrays
+            input_grads = (backward_arrays(node, grad) if backward_arrays is not None
+                           else _backward_through_tensors(node, grad))
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if retain_graph and node._saved:
+                handed_out.update(id(a) for a in node._saved if type(a) is np.ndarray)
+            inputs = node.inputs
+            count = len(inputs)
+            if len(input_grads) != count:
+                raise RuntimeError(
+                    f"{_method(node, True)} returned {len(input_grads)} gradients for {count} "
+                    "inputs; return one per input (None where there is none)")
+            needs = node.needs_input_grad
+            seen = node.input_arrays
+            following = None
+            for i in _INDICES[count] if count < _FEW_INPUTS else range(count):
+                g = input_grads[i]
+                if g is None or not needs[i]:
+                    continue
+                x = inputs[i]
+                kind = type(g)
+                if kind is ndarray:
+                    data = x.data
+                    if g.shape != data.shape or g.dtype is not data.dtype:
+                        g = _fit_to_input(node, x, g, True)
+                elif kind is not type(seen[i]):
+                    data = x.data
+                    if kind is not data.dtype.type or data.ndim or not data.dtype.isnative:
+                        g = _fit_to_input(node, x, g, True)
+                producer = x.grad_fn
+                if producer is None:
+                    summed = leaf_grads.get(x)
+                    leaf_grads[x] = g if summed is None else summed + g
+                    continue
+                summed = node_grads.get(producer)
+                if summed is None:
+                    node_grads[producer] = g
+                    producer._output = x
+                    if following is None:
+                        following = producer
+                    elif producer.generation > following.generation:
+                        heappush(heap, (-following.generation, next(found), following))
+                        following = producer
+                    else:
+                        heappush(heap, (-producer.generation, next(found), producer))
+                else:
+                    node_grads[producer] = summed + g
+            node._output = None
+            if not retain_graph:
+                node._saved = _RELEASED
+            if following is not None:
+                if heap and heap[0][0] < -following.generation:
+                    node = heappushpop(heap, (-following.generation, next(found), following))[2]
+                else:
+                    node = following
+            elif heap:
+                node = heappop(heap)[2]
+            else:
+                node = None
+                break
+            grad = node_grads.pop(node)
+
+        for tensor, grad in leaf_grads.items():
+            if tensor._hooks:
+                grad = _run_hooks(tensor, grad, True)
+            if not tensor._requires_grad:
+                continue
+            if tensor.grad is None:
+                if type(grad) is not ndarray:
+                    grad = _asarray(grad)    # a NumPy scalar: always a new 0-d array
+                elif (grad.base is not None or id(grad) in handed_out
+                        or not grad.flags.writeable):
+                    grad = grad.copy()
+                handed_out.add(id(grad))
+                fresh = object.__new__(Tensor)
+                fresh.data = grad
+                fresh.grad = fresh.grad_fn = None
+                fresh._requires_grad = False
+                tensor.grad = fresh
+            else:
+                _accumulate(tensor, grad, False, handed_out)
+    finally:
+        if node is not None:
+            node._output = None
+        for node in node_grads:  # nodes an error left unvisited give back their output
+            node._output = None
 
 
 def _implied_one(data: np.ndarray, on_arrays: bool) -> Any:
