@@ -59,6 +59,28 @@ def test_direct_loop_is_bit_identical_to_the_general_path(kw):
     assert not np.array_equal(direct[3].data, make(0)[3].data)
 
 
+def test_one_group_of_float32_and_float64_parameters_in_turn():
+    """The loop keeps the textbook step of one dtype at hand; parameters of the other dtype,
+    in between, must still get their own lr, bit for bit as on the general path."""
+    shapes = [(3,), (2, 2), (4,), (), (_common._PLAIN_MAX + 5,), (5,)]
+    dtypes = [np.float32, np.float64, np.float32, np.float64, np.float32, np.float32]
+
+    def mixed():
+        rng = np.random.default_rng(9)
+        return [Tensor(rng.standard_normal(s).astype(d), requires_grad=True)
+                for s, d in zip(shapes, dtypes)]
+    direct, general = mixed(), mixed()
+    opt_d, opt_g = optim.SGD(direct, lr=0.3), general_path(optim.SGD(general, lr=0.3))
+    for step in range(3):
+        for p, q, g in zip(direct, general, grads_for(direct, step)):
+            p.grad, q.grad = Tensor(g.copy()), Tensor(g.copy())
+        opt_d.step()
+        opt_g.step()
+        for p, q, d in zip(direct, general, dtypes):
+            assert p.dtype == d
+            np.testing.assert_array_equal(p.data, q.data)
+
+
 def test_plain_step_is_the_textbook_rule_at_every_size():
     params = make(1)
     opt = optim.SGD(params, lr=0.1)

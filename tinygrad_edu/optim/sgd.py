@@ -70,24 +70,32 @@ class SGD(Optimizer):
         maximize) is done right here: it is two NumPy calls, so every call around them counts.
         The general path (``_update_param``) takes the rest."""
         hypers = self._hypers(group)
-        state_of, update, scratch = self.state, self._update, self._scratch.views
+        state_of, scratch = self.state, self._scratch.views
         subtract, multiply = np.subtract, np.multiply
+        # The dtype of the last parameter that took the textbook step, and its lr: a model's
+        # parameters share one dtype, so after the first the loop looks nothing else up. (Run
+        # right after backward's matrix products, every table touched is a cache miss: this
+        # saved 1% of a 784-50-10 step.)
+        textbook = lr = None
         for p in group["params"]:
             grad = p.grad
             if grad is None:
                 continue
             data, grad = p.data, grad.data
             dtype = data.dtype
-            state = state_of.get(p)
-            if state is None or grad.dtype is not dtype:
-                self._update_param(p, grad, group, hypers)   # casts, makes the state
-                continue
-            hyper = hypers[dtype]
-            if hyper.plain and data.size <= _PLAIN_MAX:
+            if (dtype is textbook and grad.dtype is dtype and p in state_of
+                    and data.size <= _PLAIN_MAX):
                 # theta <- theta - lr * g, the product in scratch memory (see sub_scaled_)
-                subtract(data, multiply(grad, hyper.lr, scratch[dtype, data.shape]), data)
+                subtract(data, multiply(grad, lr, scratch[dtype, data.shape]), data)
+            elif grad.dtype is not dtype or p not in state_of:
+                self._update_param(p, grad, group, hypers)   # casts, makes the state
             else:
-                update(data, grad, state, hyper)
+                hyper = hypers[dtype]
+                if hyper.plain and data.size <= _PLAIN_MAX:
+                    textbook, lr = dtype, hyper.lr
+                    subtract(data, multiply(grad, lr, scratch[dtype, data.shape]), data)
+                else:
+                    self._update(data, grad, state_of[p], hyper)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
                 hyper: SimpleNamespace) -> None:
