@@ -253,10 +253,11 @@ def run_plain_backward(root: "Tensor", retain_graph: bool) -> None:
     It is ``run_backward`` without the options this case never uses (several roots, given
     root gradients, ``sources``, a tape's ``recorded`` nodes, recording, checking values),
     each of which costs a test on every node or gradient; together they cost 1-2% of a
-    784-50-10 training step (``benchmarks/compare_checkouts.py``). The root's gradient is its own 1, so no fitting either: the
-    sweep starts at the root's node. Everything else is as there: the same checks of every
-    gradient against its input, hooks, ``retain_graph``, the same ``.grad`` rules; a test
-    compares the two sweeps on random graphs.
+    784-50-10 training step (``benchmarks/compare_checkouts.py``). The root's gradient is its
+    own 1, so it needs no fitting either: the sweep starts at the root's node. Everything else
+    is as there: the same checks of every gradient against its input, hooks,
+    ``retain_graph``, the same ``.grad`` rules. ``tests/core/test_plain_sweep.py`` holds the
+    two sweeps to the same gradients, bit for bit, on random graphs.
     """
     node = root.grad_fn
     grad = _implied_one(root.data, True)

@@ -75,7 +75,7 @@ class SGD(Optimizer):
         # The dtype of the last parameter that took the textbook step, and its lr: a model's
         # parameters share one dtype, so after the first the loop looks nothing else up. (Run
         # right after backward's matrix products, every table touched is a cache miss: this
-        # saved 1% of a 784-50-10 step.)
+        # saved about 1% of a 784-50-10 step.)
         textbook = lr = None
         for p in group["params"]:
             grad = p.grad
