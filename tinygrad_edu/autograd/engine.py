@@ -205,32 +205,15 @@ def run_backward(
                     f"{_method(node, on_arrays)} returned {len(input_grads)} gradients for "
                     f"{count} inputs; return one per input (None where there is none)")
 
-        for tensor, grad in leaf_grads.items():
-            if tensor._hooks:
-                grad = _run_hooks(tensor, grad, on_arrays)
-            if capture:
+        if capture:
+            for tensor, grad in leaf_grads.items():
+                if tensor._hooks:
+                    grad = _run_hooks(tensor, grad, on_arrays)
                 slot = source_slot.get(id(tensor))
                 if slot is not None:
                     captured[slot] = grad
-            elif not tensor._requires_grad:
-                continue
-            elif tensor.grad is None and on_arrays:
-                # The usual first gradient of a parameter (_accumulate and _owned, inlined): an
-                # array the sweep made, given to no one else, becomes its .grad as it is.
-                if type(grad) is not ndarray:
-                    grad = _asarray(grad)    # a NumPy scalar: always a new 0-d array
-                else:
-                    if (grad.base is not None or id(grad) in handed_out
-                            or not grad.flags.writeable):
-                        grad = grad.copy()
-                    handed_out.add(id(grad))
-                fresh = object.__new__(Tensor)
-                fresh.data = grad
-                fresh.grad = fresh.grad_fn = None
-                fresh._requires_grad = False
-                tensor.grad = fresh
-            else:
-                _accumulate(tensor, grad, create_graph, handed_out)
+        else:
+            _set_leaf_grads(leaf_grads, handed_out, on_arrays, create_graph)
     finally:
         if create_graph:
             st.grad_enabled, st.plain_recording = before, before_plain
@@ -336,30 +319,40 @@ def run_plain_backward(root: "Tensor", retain_graph: bool) -> None:
                 break
             grad = node_grads.pop(node)
 
-        for tensor, grad in leaf_grads.items():
-            if tensor._hooks:
-                grad = _run_hooks(tensor, grad, True)
-            if not tensor._requires_grad:
-                continue
-            if tensor.grad is None:
-                if type(grad) is not ndarray:
-                    grad = _asarray(grad)    # a NumPy scalar: always a new 0-d array
-                elif (grad.base is not None or id(grad) in handed_out
-                        or not grad.flags.writeable):
-                    grad = grad.copy()
-                handed_out.add(id(grad))
-                fresh = object.__new__(Tensor)
-                fresh.data = grad
-                fresh.grad = fresh.grad_fn = None
-                fresh._requires_grad = False
-                tensor.grad = fresh
-            else:
-                _accumulate(tensor, grad, False, handed_out)
+        _set_leaf_grads(leaf_grads, handed_out, True, False)
     finally:
         if node is not None:
             node._output = None
         for node in node_grads:  # nodes an error left unvisited give back their output
             node._output = None
+
+
+def _set_leaf_grads(leaf_grads: dict, handed_out: set, on_arrays: bool,
+                    create_graph: bool) -> None:
+    """Give each leaf its summed gradient, after its hooks: into ``.grad`` (added to a
+    gradient already there), never sharing an array with anything else."""
+    for tensor, grad in leaf_grads.items():
+        if tensor._hooks:
+            grad = _run_hooks(tensor, grad, on_arrays)
+        if not tensor._requires_grad:
+            continue
+        if tensor.grad is None and on_arrays:
+            # The usual first gradient of a parameter (_accumulate and _owned, inlined): an
+            # array the sweep made, given to no one else, becomes its .grad as it is.
+            if type(grad) is not ndarray:
+                grad = _asarray(grad)    # a NumPy scalar: always a new 0-d array
+            else:
+                if (grad.base is not None or id(grad) in handed_out
+                        or not grad.flags.writeable):
+                    grad = grad.copy()
+                handed_out.add(id(grad))
+            fresh = object.__new__(Tensor)
+            fresh.data = grad
+            fresh.grad = fresh.grad_fn = None
+            fresh._requires_grad = False
+            tensor.grad = fresh
+        else:
+            _accumulate(tensor, grad, create_graph, handed_out)
 
 
 def _implied_one(data: np.ndarray, on_arrays: bool) -> Any:
