@@ -56,8 +56,9 @@ def run_backward(
     ``recorded`` (a set of node ids) limits the sweep to the nodes a GradientTape recorded: any
     other node's output is a constant to that tape.
 
-    ``root_grads`` None starts each root from 1, as ``loss.backward()`` does; the caller has
-    checked that every root holds a single element.
+    ``root_grads`` None starts each root from 1, as ``loss.backward()`` does (under anomaly
+    detection: otherwise it runs ``run_plain_backward``); the caller has checked that every root
+    holds a single element.
     """
     on_arrays = not create_graph
     capture = sources is not None
@@ -75,10 +76,7 @@ def run_backward(
     # Arrays already given out (the caller's root gradients, earlier .grad's): never give twice.
     handed_out: set = set()
     if root_grads is None:
-        # (One root, the usual loss, without a list comprehension: a function call of its own
-        # before Python 3.12.)
-        root_grads = [_implied_one(roots[0].data, on_arrays)] if len(roots) == 1 else [
-            _implied_one(root.data, on_arrays) for root in roots]
+        root_grads = [_implied_one(root.data, on_arrays) for root in roots]
     elif on_arrays:
         # A 0-d root gradient travels as a NumPy scalar, as the gradients of 0-d results do:
         # NumPy computes on scalars with far less overhead.

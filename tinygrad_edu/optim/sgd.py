@@ -83,19 +83,18 @@ class SGD(Optimizer):
                 continue
             data, grad = p.data, grad.data
             dtype = data.dtype
-            if (dtype is textbook and grad.dtype is dtype and p in state_of
+            if not (dtype is textbook and grad.dtype is dtype and p in state_of
                     and data.size <= _PLAIN_MAX):
-                # theta <- theta - lr * g, the product in scratch memory (see sub_scaled_)
-                subtract(data, multiply(grad, lr, scratch[dtype, data.shape]), data)
-            elif grad.dtype is not dtype or p not in state_of:
-                self._update_param(p, grad, group, hypers)   # casts, makes the state
-            else:
+                if grad.dtype is not dtype or p not in state_of:
+                    self._update_param(p, grad, group, hypers)   # casts, makes the state
+                    continue
                 hyper = hypers[dtype]
-                if hyper.plain and data.size <= _PLAIN_MAX:
-                    textbook, lr = dtype, hyper.lr
-                    subtract(data, multiply(grad, lr, scratch[dtype, data.shape]), data)
-                else:
+                if not (hyper.plain and data.size <= _PLAIN_MAX):
                     self._update(data, grad, state_of[p], hyper)
+                    continue
+                textbook, lr = dtype, hyper.lr
+            # theta <- theta - lr * g, the product in scratch memory (see sub_scaled_)
+            subtract(data, multiply(grad, lr, scratch[dtype, data.shape]), data)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict,
                 hyper: SimpleNamespace) -> None:
